@@ -1,0 +1,2 @@
+mod grammar;
+fn main() {}

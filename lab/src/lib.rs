@@ -1,0 +1,1 @@
+//! okapi-lab: containerlab topologies realized with network namespaces (being written).
