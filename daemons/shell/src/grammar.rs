@@ -162,9 +162,9 @@ impl Placeholder {
             Placeholder::Ipv4 => partial.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
             Placeholder::Ipv4Prefix => partial.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'/'),
             Placeholder::Ipv6 => partial.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
-            Placeholder::Ipv6Prefix => {
-                partial.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'/')
-            }
+            Placeholder::Ipv6Prefix => partial
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'/'),
         }
     }
 }
@@ -174,7 +174,10 @@ fn looks_ipv4(word: &str) -> bool {
 }
 
 fn looks_ipv6(word: &str) -> bool {
-    word.contains(':') && word.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'/')
+    word.contains(':')
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'/')
 }
 
 fn parse_prefix_len(text: &str) -> Option<u8> {
@@ -215,7 +218,13 @@ pub struct Node<A> {
 
 impl<A> Node<A> {
     fn root() -> Self {
-        Node { token: Token::Keyword(String::new()), name: String::new(), help: String::new(), action: None, children: Vec::new() }
+        Node {
+            token: Token::Keyword(String::new()),
+            name: String::new(),
+            help: String::new(),
+            action: None,
+            children: Vec::new(),
+        }
     }
 
     fn sort(&mut self) {
@@ -240,7 +249,11 @@ pub struct CommandSpec<A> {
 
 impl<A> CommandSpec<A> {
     pub fn new(syntax: &'static str, action: A) -> Self {
-        CommandSpec { syntax, action, help: Vec::new() }
+        CommandSpec {
+            syntax,
+            action,
+            help: Vec::new(),
+        }
     }
 
     /// Help for a word of this command: a keyword, a placeholder as written (`<1-255>`), or
@@ -279,6 +292,7 @@ pub struct Invocation<A> {
 
 impl<A> Invocation<A> {
     /// Whether the keyword `word` was given (optional flags such as `detail`).
+    #[allow(dead_code, reason = "for the flags (detail) of the protocol show commands")]
     pub fn has(&self, word: &str) -> bool {
         self.words.iter().any(|w| w == word)
     }
@@ -308,9 +322,19 @@ pub enum ParseError {
     /// `word` (at character `column` of `line`) matches nothing that may come there.
     Unknown { line: String, word: String, column: usize },
     /// `word` is the right kind of value but invalid (`300` for `<1-255>`).
-    Invalid { line: String, word: String, column: usize, reason: String },
+    Invalid {
+        line: String,
+        word: String,
+        column: usize,
+        reason: String,
+    },
     /// `word` is a prefix of several keywords.
-    Ambiguous { line: String, word: String, column: usize, candidates: Vec<HelpEntry> },
+    Ambiguous {
+        line: String,
+        word: String,
+        column: usize,
+        candidates: Vec<HelpEntry>,
+    },
     /// The line stops before a command is complete (`show`).
     Incomplete { line: String },
 }
@@ -382,7 +406,9 @@ enum Match<'a, A> {
     One(&'a Node<A>),
     Ambiguous(Vec<&'a Node<A>>),
     /// Nothing matched; `invalid` is the reason from a placeholder the word looked like.
-    None { invalid: Option<String> },
+    None {
+        invalid: Option<String>,
+    },
 }
 
 impl<A: Clone + PartialEq> Grammar<A> {
@@ -392,7 +418,10 @@ impl<A: Clone + PartialEq> Grammar<A> {
         let mut root = Node::root();
         let mut commands = Vec::new();
         for spec in specs {
-            let error = |problem: String| GrammarError { syntax: spec.syntax.to_string(), problem };
+            let error = |problem: String| GrammarError {
+                syntax: spec.syntax.to_string(),
+                problem,
+            };
             let elements = parse_syntax(spec.syntax).map_err(error)?;
             let paths = expand(&elements).map_err(error)?;
             for path in &paths {
@@ -401,7 +430,10 @@ impl<A: Clone + PartialEq> Grammar<A> {
                 }
                 insert(&mut root, path, spec, common_help).map_err(error)?;
             }
-            commands.push(CommandInfo { syntax: spec.syntax.to_string(), summary: summary(&elements, spec, common_help) });
+            commands.push(CommandInfo {
+                syntax: spec.syntax.to_string(),
+                summary: summary(&elements, spec, common_help),
+            });
         }
         root.sort();
         Ok(Grammar { root, commands })
@@ -421,7 +453,11 @@ impl<A: Clone + PartialEq> Grammar<A> {
         }
         let (node, resolved, args) = self.walk(line, &words)?;
         match &node.action {
-            Some(action) => Ok(Some(Invocation { action: action.clone(), words: resolved, args })),
+            Some(action) => Ok(Some(Invocation {
+                action: action.clone(),
+                words: resolved,
+                args,
+            })),
             None => Err(ParseError::Incomplete { line: line.to_string() }),
         }
     }
@@ -459,10 +495,19 @@ impl<A: Clone + PartialEq> Grammar<A> {
                     });
                 }
                 Match::None { invalid: Some(reason) } => {
-                    return Err(ParseError::Invalid { line: line.to_string(), word: word.to_string(), column, reason });
+                    return Err(ParseError::Invalid {
+                        line: line.to_string(),
+                        word: word.to_string(),
+                        column,
+                        reason,
+                    });
                 }
                 Match::None { invalid: None } => {
-                    return Err(ParseError::Unknown { line: line.to_string(), word: word.to_string(), column });
+                    return Err(ParseError::Unknown {
+                        line: line.to_string(),
+                        word: word.to_string(),
+                        column,
+                    });
                 }
             }
         }
@@ -482,11 +527,18 @@ impl<A: Clone + PartialEq> Grammar<A> {
         let complete = &words[..words.len() - usize::from(partial.is_some())];
         let (node, _, _) = self.walk(line.trim_end(), complete)?;
         let prefix = partial.unwrap_or("");
-        let mut entries: Vec<HelpEntry> =
-            node.children.iter().filter(|child| could_match(child, prefix)).map(entry).collect();
+        let mut entries: Vec<HelpEntry> = node
+            .children
+            .iter()
+            .filter(|child| could_match(child, prefix))
+            .map(entry)
+            .collect();
         match partial {
             None if node.action.is_some() => {
-                entries.push(HelpEntry { word: CR.to_string(), help: String::new() });
+                entries.push(HelpEntry {
+                    word: CR.to_string(),
+                    help: String::new(),
+                });
             }
             Some(word) if entries.is_empty() => {
                 let (offset, _) = words[words.len() - 1];
@@ -531,7 +583,10 @@ impl<A: Clone + PartialEq> Grammar<A> {
 }
 
 fn entry<A>(node: &Node<A>) -> HelpEntry {
-    HelpEntry { word: node.token.label(), help: node.help.clone() }
+    HelpEntry {
+        word: node.token.label(),
+        help: node.help.clone(),
+    }
 }
 
 fn could_match<A>(node: &Node<A>, prefix: &str) -> bool {
@@ -547,7 +602,10 @@ fn could_match<A>(node: &Node<A>, prefix: &str) -> bool {
 fn match_word<'a, A>(node: &'a Node<A>, word: &str) -> Match<'a, A> {
     let lower = word.to_lowercase();
     let keyword = |pred: &dyn Fn(&str) -> bool| -> Vec<&'a Node<A>> {
-        node.children.iter().filter(|c| matches!(&c.token, Token::Keyword(k) if pred(k))).collect()
+        node.children
+            .iter()
+            .filter(|c| matches!(&c.token, Token::Keyword(k) if pred(k)))
+            .collect()
     };
     let exact = keyword(&|k| k == lower);
     if let [one] = exact.as_slice() {
@@ -643,12 +701,20 @@ fn parse_alternatives(tokens: &[String], pos: &mut usize) -> Result<Vec<Vec<Elem
                 if inner.iter().any(Vec::is_empty) {
                     return Err(format!("empty alternative in \"{open} {close}\""));
                 }
-                let element = if open == "[" { Element::Optional(inner) } else { Element::Choice(inner) };
-                alternatives.last_mut().map(|sequence| sequence.push(element));
+                let element = if open == "[" {
+                    Element::Optional(inner)
+                } else {
+                    Element::Choice(inner)
+                };
+                if let Some(sequence) = alternatives.last_mut() {
+                    sequence.push(element);
+                }
             }
             word => {
                 *pos += 1;
-                alternatives.last_mut().map(|sequence| sequence.push(Element::Word(word.to_string())));
+                if let Some(sequence) = alternatives.last_mut() {
+                    sequence.push(Element::Word(word.to_string()));
+                }
             }
         }
     }
@@ -694,20 +760,27 @@ fn expand(elements: &[Element]) -> Result<Vec<Vec<String>>, String> {
 
 fn is_keyword(word: &str) -> bool {
     word.starts_with(|c: char| c.is_ascii_lowercase())
-        && word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Reads one word of a spec: its token, its name and the keys its help may be found under.
 fn token_of(word: &str) -> Result<(Token, String, Vec<String>), String> {
     if is_keyword(word) {
-        return Ok((Token::Keyword(word.to_string()), word.to_string(), vec![word.to_string()]));
+        return Ok((
+            Token::Keyword(word.to_string()),
+            word.to_string(),
+            vec![word.to_string()],
+        ));
     }
     let (text, name) = match word.split_once('$') {
         Some((text, name)) if is_keyword(name) => (text, Some(name)),
         Some(_) => return Err(format!("bad argument name in \"{word}\"")),
         None => (word, None),
     };
-    let placeholder = Placeholder::parse(text).ok_or_else(|| format!("\"{word}\" is neither a keyword nor a placeholder"))?;
+    let placeholder =
+        Placeholder::parse(text).ok_or_else(|| format!("\"{word}\" is neither a keyword nor a placeholder"))?;
     let mut keys = vec![text.to_string()];
     keys.extend(name.map(str::to_string));
     Ok((Token::Arg(placeholder), name.unwrap_or(text).to_string(), keys))
@@ -715,7 +788,12 @@ fn token_of(word: &str) -> Result<(Token, String, Vec<String>), String> {
 
 fn find_help<A>(keys: &[String], spec: &CommandSpec<A>, common_help: &[(&str, &str)]) -> Option<String> {
     let lookup = |table: &[(&str, &str)]| {
-        keys.iter().rev().find_map(|key| table.iter().find(|(word, _)| word == key).map(|(_, help)| help.to_string()))
+        keys.iter().rev().find_map(|key| {
+            table
+                .iter()
+                .find(|(word, _)| word == key)
+                .map(|(_, help)| help.to_string())
+        })
     };
     lookup(&spec.help).or_else(|| lookup(common_help))
 }
@@ -735,19 +813,27 @@ fn insert<A: Clone + PartialEq>(
         }
         let index = match node.children.iter().position(|c| c.token == token) {
             Some(index) if node.children[index].name == name => index,
-            Some(_) => return Err(format!("\"{word}\" clashes with the same placeholder under another name")),
+            Some(_) => {
+                return Err(format!(
+                    "\"{word}\" clashes with the same placeholder under another name"
+                ));
+            }
             None => {
                 let help = find_help(&keys, spec, common_help).ok_or_else(|| format!("no help for \"{word}\""))?;
-                node.children.push(Node { token, name, help, action: None, children: Vec::new() });
+                node.children.push(Node {
+                    token,
+                    name,
+                    help,
+                    action: None,
+                    children: Vec::new(),
+                });
                 node.children.len() - 1
             }
         };
         node = &mut node.children[index];
     }
     match &node.action {
-        Some(existing) if *existing != spec.action => {
-            Err(format!("\"{}\" is already another command", path.join(" ")))
-        }
+        Some(existing) if *existing != spec.action => Err(format!("\"{}\" is already another command", path.join(" "))),
         _ => {
             node.action = Some(spec.action.clone());
             Ok(())
@@ -761,9 +847,9 @@ fn summary<A>(elements: &[Element], spec: &CommandSpec<A>, common_help: &[(&str,
         .iter()
         .rev()
         .find_map(|element| match element {
-            Element::Word(word) => {
-                token_of(word).ok().and_then(|(_, _, keys)| find_help(&keys, spec, common_help))
-            }
+            Element::Word(word) => token_of(word)
+                .ok()
+                .and_then(|(_, _, keys)| find_help(&keys, spec, common_help)),
             _ => None,
         })
         .unwrap_or_default()
@@ -784,7 +870,11 @@ mod tests {
         Exit,
     }
 
-    const COMMON: &[(&str, &str)] = &[("show", "Show running state"), ("json", "JSON output"), ("detail", "Details")];
+    const COMMON: &[(&str, &str)] = &[
+        ("show", "Show running state"),
+        ("json", "JSON output"),
+        ("detail", "Details"),
+    ];
 
     fn grammar() -> Grammar<T> {
         let specs = vec![
@@ -804,7 +894,10 @@ mod tests {
                 .help("route", "Routes")
                 .help("A.B.C.D/M", "IPv4 prefix")
                 .help("X:X::X:X/M", "IPv6 prefix"),
-            CommandSpec::new("set description WORD", T::Set).help("set", "Set").help("description", "Describe").help("WORD", "Text"),
+            CommandSpec::new("set description WORD", T::Set)
+                .help("set", "Set")
+                .help("description", "Describe")
+                .help("WORD", "Text"),
             CommandSpec::new("exit", T::Exit).help("exit", "Leave"),
         ];
         Grammar::build(&specs, COMMON).expect("test grammar builds")
@@ -840,7 +933,10 @@ mod tests {
             }
             other => panic!("expected ambiguous, got {other:?}"),
         }
-        assert_eq!(error.to_string(), "% Ambiguous command: \"s\"\n  set   Set\n  show  Show running state");
+        assert_eq!(
+            error.to_string(),
+            "% Ambiguous command: \"s\"\n  set   Set\n  show  Show running state"
+        );
         // "i" is ambiguous under show: interface, ip.
         assert!(matches!(g.parse("show i"), Err(ParseError::Ambiguous { .. })));
         assert_eq!(g.parse("show in").unwrap().unwrap().action, T::Interface);
@@ -850,7 +946,14 @@ mod tests {
     fn unknown_word_has_caret_under_it() {
         let g = grammar();
         let error = g.parse("show foo json").unwrap_err();
-        assert_eq!(error, ParseError::Unknown { line: "show foo json".into(), word: "foo".into(), column: 5 });
+        assert_eq!(
+            error,
+            ParseError::Unknown {
+                line: "show foo json".into(),
+                word: "foo".into(),
+                column: 5
+            }
+        );
         let text = error.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "% Unknown command: show foo json");
@@ -860,7 +963,10 @@ mod tests {
         let text = g.parse("  bogus").unwrap_err().to_string();
         assert_eq!(text, "% Unknown command: bogus\n                   ^");
         let error = g.parse("show version json extra").unwrap_err();
-        assert_eq!(error.caret_column(), Some("% Unknown command: show version json ".len()));
+        assert_eq!(
+            error.caret_column(),
+            Some("% Unknown command: show version json ".len())
+        );
         // Non-ASCII: the caret counts characters, not bytes.
         let error = g.parse("show é x").unwrap_err();
         assert_eq!(error.caret_column(), Some("% Unknown command: show ".len()));
@@ -870,7 +976,12 @@ mod tests {
     fn incomplete_command() {
         let g = grammar();
         assert_eq!(g.parse("show").unwrap_err().to_string(), "% Command incomplete: show");
-        assert_eq!(g.parse("sh ip ospf").unwrap_err(), ParseError::Incomplete { line: "sh ip ospf".into() });
+        assert_eq!(
+            g.parse("sh ip ospf").unwrap_err(),
+            ParseError::Incomplete {
+                line: "sh ip ospf".into()
+            }
+        );
     }
 
     #[test]
@@ -893,7 +1004,10 @@ mod tests {
         // A required choice: no <cr> before it.
         assert!(!words(&g.help("show ip route ").unwrap()).contains(&CR));
         // Errors before the cursor are reported, with the caret.
-        assert!(matches!(g.help("show bogus "), Err(ParseError::Unknown { column: 5, .. })));
+        assert!(matches!(
+            g.help("show bogus "),
+            Err(ParseError::Unknown { column: 5, .. })
+        ));
         assert!(matches!(g.help("show zz"), Err(ParseError::Unknown { column: 5, .. })));
         assert!(matches!(g.help("s "), Err(ParseError::Ambiguous { .. })));
     }
@@ -902,7 +1016,13 @@ mod tests {
     fn completion_candidates() {
         let g = grammar();
         assert_eq!(g.complete("sh", 2), (0, vec!["show".to_string()]));
-        assert_eq!(g.complete("show ", 5), (5, vec!["interface".into(), "ip".into(), "version".into(), "vrrp".into()]));
+        assert_eq!(
+            g.complete("show ", 5),
+            (
+                5,
+                vec!["interface".into(), "ip".into(), "version".into(), "vrrp".into()]
+            )
+        );
         assert_eq!(g.complete("show i", 6), (5, vec!["interface".into(), "ip".into()]));
         assert_eq!(g.complete("sh int j", 8), (7, vec!["json".to_string()]));
         assert_eq!(g.complete("sh ver", 6), (3, vec!["version".to_string()]));
@@ -929,7 +1049,10 @@ mod tests {
         assert_eq!(Range(1, 255).check("255"), Ok(()));
         assert!(matches!(Range(1, 255).check("0"), Err(Reject::Invalid(_))));
         assert!(matches!(Range(1, 255).check("256"), Err(Reject::Invalid(_))));
-        assert!(matches!(Range(1, 255).check("99999999999999999999999"), Err(Reject::Invalid(_))));
+        assert!(matches!(
+            Range(1, 255).check("99999999999999999999999"),
+            Err(Reject::Invalid(_))
+        ));
         assert_eq!(Range(1, 255).check("-1"), Err(Reject::Mismatch));
         assert_eq!(Range(1, 255).check("abc"), Err(Reject::Mismatch));
         assert_eq!(Ipv4.check("10.0.0.1"), Ok(()));
@@ -951,19 +1074,37 @@ mod tests {
 
         let g = grammar();
         let inv = g.parse("sh vrrp 7 det").unwrap().unwrap();
-        assert_eq!((inv.action, inv.arg("vrid"), inv.has("detail"), inv.json()), (T::Vrrp, Some("7"), true, false));
+        assert_eq!(
+            (inv.action, inv.arg("vrid"), inv.has("detail"), inv.json()),
+            (T::Vrrp, Some("7"), true, false)
+        );
         let inv = g.parse("sh ip os nei 1.2.3.4 json").unwrap().unwrap();
-        assert_eq!((inv.action, inv.arg("A.B.C.D"), inv.json()), (T::Neighbor, Some("1.2.3.4"), true));
-        assert_eq!(g.parse("sh ip route 2001:db8::/32").unwrap().unwrap().arg("X:X::X:X/M"), Some("2001:db8::/32"));
+        assert_eq!(
+            (inv.action, inv.arg("A.B.C.D"), inv.json()),
+            (T::Neighbor, Some("1.2.3.4"), true)
+        );
+        assert_eq!(
+            g.parse("sh ip route 2001:db8::/32").unwrap().unwrap().arg("X:X::X:X/M"),
+            Some("2001:db8::/32")
+        );
         let inv = g.parse("show interface eth0 json").unwrap().unwrap();
         assert_eq!(inv.arg("name"), Some("eth0"));
         // A keyword abbreviation wins over WORD; a full keyword too.
         assert_eq!(g.parse("show interface j").unwrap().unwrap().arg("name"), None);
         // Invalid values: caret under the value and the reason.
         let error = g.parse("show vrrp 300").unwrap_err();
-        assert_eq!(error.to_string(), "% Invalid argument: show vrrp 300\n                              ^ 300 is out of range 1 to 255");
-        assert!(matches!(g.parse("sh ip os nei 1.2.3.999"), Err(ParseError::Invalid { column: 13, .. })));
-        assert!(matches!(g.parse("show vrrp eth0"), Err(ParseError::Unknown { column: 10, .. })));
+        assert_eq!(
+            error.to_string(),
+            "% Invalid argument: show vrrp 300\n                              ^ 300 is out of range 1 to 255"
+        );
+        assert!(matches!(
+            g.parse("sh ip os nei 1.2.3.999"),
+            Err(ParseError::Invalid { column: 13, .. })
+        ));
+        assert!(matches!(
+            g.parse("show vrrp eth0"),
+            Err(ParseError::Unknown { column: 10, .. })
+        ));
         let inv = g.parse("set description hello").unwrap().unwrap();
         assert_eq!(inv.arg("WORD"), Some("hello"));
     }
@@ -981,8 +1122,15 @@ mod tests {
         assert!(bad("x z").problem.contains("no help"));
         assert!(bad("[x]").problem.contains("at least one word"));
         assert!(bad("x x").problem.contains("twice"));
-        assert!(bad("x [a] [b] [c] [d] [e] [f] [g] [h] [i] [j] [k]").problem.contains("more than"));
-        let clash = [CommandSpec::new("x", T::Exit).help("x", "x"), CommandSpec::new("x", T::Set)];
+        assert!(
+            bad("x [a] [b] [c] [d] [e] [f] [g] [h] [i] [j] [k]")
+                .problem
+                .contains("more than")
+        );
+        let clash = [
+            CommandSpec::new("x", T::Exit).help("x", "x"),
+            CommandSpec::new("x", T::Set),
+        ];
         assert!(Grammar::build(&clash, COMMON).unwrap_err().problem.contains("already"));
     }
 
@@ -990,14 +1138,28 @@ mod tests {
     fn commands_are_listed_with_summaries() {
         let g = grammar();
         let first = &g.commands()[0];
-        assert_eq!((first.syntax.as_str(), first.summary.as_str()), ("show version [json]", "Versions"));
+        assert_eq!(
+            (first.syntax.as_str(), first.summary.as_str()),
+            ("show version [json]", "Versions")
+        );
         assert_eq!(g.commands()[4].summary, "Routes");
     }
 
     #[test]
     fn no_panic_on_odd_input() {
         let g = grammar();
-        for line in ["?", "[", "]", "show [json]", "|", "\u{0}", "show \u{200b}", "sh\tver\tjson", "<1-255>", "$"] {
+        for line in [
+            "?",
+            "[",
+            "]",
+            "show [json]",
+            "|",
+            "\u{0}",
+            "show \u{200b}",
+            "sh\tver\tjson",
+            "<1-255>",
+            "$",
+        ] {
             let _ = g.parse(line);
             let _ = g.help(line);
             for pos in 0..=line.len() + 1 {

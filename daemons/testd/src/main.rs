@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use okapi_runtime::daemon::{self, Context, DaemonSpec, Lifecycle};
 use serde::{Deserialize, Serialize};
 
-const SPEC: DaemonSpec = DaemonSpec { name: "okapi-testd", table: "testd" };
+const SPEC: DaemonSpec = DaemonSpec {
+    name: "okapi-testd",
+    table: "testd",
+};
 
 /// The `[testd]` table of okapi.toml.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

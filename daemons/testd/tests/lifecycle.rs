@@ -35,13 +35,21 @@ impl Drop for TempDir {
 }
 
 fn check(config: &Path) -> Output {
-    Command::new(TESTD).arg("--check").arg("-f").arg(config).output().expect("run okapi-testd --check")
+    Command::new(TESTD)
+        .arg("--check")
+        .arg("-f")
+        .arg(config)
+        .output()
+        .expect("run okapi-testd --check")
 }
 
 #[test]
 fn check_accepts_a_valid_file() {
     let dir = TempDir::new("check-ok");
-    let config = dir.write("okapi.toml", "[ospf]\nwhatever = 1\n\n[testd]\ndescription = \"x\"\nlevel = 2\n");
+    let config = dir.write(
+        "okapi.toml",
+        "[ospf]\nwhatever = 1\n\n[testd]\ndescription = \"x\"\nlevel = 2\n",
+    );
     let output = check(&config);
     assert!(output.status.success(), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("is valid"));
@@ -66,7 +74,10 @@ fn check_names_file_line_and_column_of_a_wrong_type() {
     let output = check(&config);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let expected = format!("okapi-testd: {}:2:9: invalid type: string \"high\", expected u32", config.display());
+    let expected = format!(
+        "okapi-testd: {}:2:9: invalid type: string \"high\", expected u32",
+        config.display()
+    );
     assert!(stderr.starts_with(&expected), "stderr: {stderr}");
 }
 
@@ -105,15 +116,24 @@ fn start(config: &Path, run_dir: &Path) -> Daemon {
     let socket = run_dir.join("testd.sock");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !socket.exists() {
-        assert!(Instant::now() < deadline, "okapi-testd did not create {}", socket.display());
+        assert!(
+            Instant::now() < deadline,
+            "okapi-testd did not create {}",
+            socket.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     daemon
 }
 
 fn get(socket: &Path, path: &str) -> Value {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    runtime.block_on(control::get(socket, path)).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(control::get(socket, path))
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
 
 fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
@@ -141,14 +161,21 @@ fn serves_version_and_reloads_on_sighup_keeping_the_old_config_when_the_new_one_
 
     std::fs::write(&config, "[testd]\ndescription = \"second\"\nlevel = \"oops\"\n").expect("write bad");
     kill(pid, Signal::SIGHUP).expect("SIGHUP");
-    wait_for("the refused reload", || get(&socket, "/version")["last_reload"]["ok"] == false);
-    let error = get(&socket, "/version")["last_reload"]["error"].as_str().unwrap_or_default().to_string();
+    wait_for("the refused reload", || {
+        get(&socket, "/version")["last_reload"]["ok"] == false
+    });
+    let error = get(&socket, "/version")["last_reload"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(error.contains(":3:9: invalid type"), "{error}");
     assert_eq!(get(&socket, "/testd/config")["description"], "first", "old config kept");
 
     std::fs::write(&config, "[testd]\ndescription = \"second\"\n").expect("write good");
     kill(pid, Signal::SIGHUP).expect("SIGHUP");
-    wait_for("the new config", || get(&socket, "/testd/config")["description"] == "second");
+    wait_for("the new config", || {
+        get(&socket, "/testd/config")["description"] == "second"
+    });
     assert_eq!(get(&socket, "/version")["last_reload"]["ok"], true);
 
     kill(pid, Signal::SIGTERM).expect("SIGTERM");
@@ -171,5 +198,8 @@ fn refuses_to_start_when_another_daemon_holds_the_socket() {
         .output()
         .expect("run second okapi-testd");
     assert_eq!(second.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&second.stderr).contains("another daemon answers on"), "{second:?}");
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("another daemon answers on"),
+        "{second:?}"
+    );
 }
