@@ -249,9 +249,7 @@ impl LabUnderTest {
     /// Brings up `lab/topologies/<file>`; panics with okapi-lab's one-line reason on failure.
     pub fn up(file: &str) -> Self {
         let path = topology(file);
-        // The lab finds our daemons next to the test binaries.
-        // SAFETY: set before any thread of this test reads the environment.
-        unsafe { std::env::set_var("OKAPI_BIN_DIR", bin_dir()) };
+        // okapi-lab finds our daemons next to the test binary (target/<profile>/).
         match okapi_lab::Lab::up(&path) {
             Ok(lab) => LabUnderTest { lab: Some(lab) },
             Err(error) => panic!("okapi-lab up {}: {error}", path.display()),
