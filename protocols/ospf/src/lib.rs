@@ -1,10 +1,20 @@
-//! okapi-ospf: sans-IO OSPFv2 (RFC 2328).
+//! okapi-ospf: sans-IO OSPFv2 (RFC 2328), area 0, point-to-point and broadcast interfaces.
 //!
-//! This first piece is the wire codec: [`packet`] (the five packet types and
-//! authentication) and [`lsa`] (the LSA header, the router, network, summary and
-//! AS-external bodies, other types kept opaque, the Fletcher checksum). It parses with nom,
-//! emits with `bytes`, allocates only from lengths already checked against the input, and
-//! never panics on received bytes.
+//! ```text
+//!   packet, tick, link/address event, config ──► Instance::handle(input, now) ──► outputs:
+//!                                                  │                              packets to send,
+//!   interface FSM (§9) · neighbor FSM (§10) · LSDB │ (§12-§14) · flooding (§13)   route changes,
+//!   origination (§12.4) · SPF (§16.1) with RFC 8405 delay · route table diff     FSM changes,
+//!                                                                                 rejected packets
+//! ```
+//!
+//! - wire codec: [`packet`] (the five packet types and authentication) and [`lsa`] (the LSA
+//!   header, router, network, summary and AS-external bodies, other types kept opaque, the
+//!   Fletcher checksum). It parses with nom, emits with `bytes`, allocates only from lengths
+//!   already checked against the input, and never panics on received bytes;
+//! - the router: [`instance`] (one entry point, [`Instance::handle`]; the daemon sleeps until
+//!   [`Instance::next_deadline`]), [`interface`], [`neighbor`], [`lsdb`], [`spf`], [`config`],
+//!   [`view`] (what the shell shows) and [`counters`] (rejected packets by reason).
 //!
 //! ```
 //! use okapi_ospf::packet::{AuthConfig, Md5Keys, Packet, PacketBody};
@@ -23,13 +33,31 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod config;
+pub mod counters;
 pub mod error;
+mod exchange;
+mod flood;
+pub mod instance;
+pub mod interface;
 pub mod lsa;
+pub mod lsdb;
+pub mod neighbor;
 pub mod options;
+mod origination;
 pub mod packet;
+mod receive;
+mod routes;
+pub mod spf;
+#[cfg(test)]
+mod testkit;
+pub mod timers;
+pub mod view;
 mod wire;
 
+pub use config::{AnnouncedPrefix, Config, InterfaceAuth, InterfaceConfig, NetworkType};
 pub use error::{DecodeError, EncodeError};
+pub use instance::{Input, Instance, Output};
 pub use lsa::{Lsa, LsaBody, LsaHeader, LsaType};
 pub use options::Options;
 pub use packet::{AuthConfig, Md5Key, Md5Keys, Packet, PacketAuth, PacketBody, PacketType};

@@ -1,0 +1,251 @@
+//! Flooding and database synchronisation over larger topologies.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use okapi_ospf::Input;
+
+use crate::support::{Network, loopback};
+
+/// A ring of p2p links plus a LAN: every LSDB converges to the same content and every
+/// router reaches every loopback.
+#[test]
+fn ring_and_lan_synchronise_and_route() {
+    let mut net = Network::new()
+        .hello(1, 4)
+        .routers(8)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .p2p(2, 3, 10)
+        .p2p(3, 4, 10)
+        .p2p(4, 5, 10)
+        .p2p(5, 0, 10)
+        .lan(&[3, 6, 7, 0])
+        .loopbacks()
+        .start();
+    net.run_until(
+        |net| net.adjacencies_up() && net.full_mesh_of_loopbacks() && net.lsdbs_identical() && net.quiescent(),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    // 8 router-LSAs and 1 network-LSA.
+    assert_eq!(net.lsdb_summary(0).len(), 9);
+    // Shortest path 0 -> 3 goes over the LAN (cost 10), not the ring (30).
+    assert_eq!(net.route(0, loopback(3), 32).unwrap().cost, 10);
+    assert_eq!(net.route(1, loopback(4), 32).unwrap().cost, 30);
+}
+
+/// A VIP appearing on a router is announced; removing it withdraws it from every database
+/// within MinLSInterval, and from the routes after the SPF delay (RFC 8405: the announcement
+/// arms the learn timer, so the withdrawal 5 s later waits LONG_SPF_DELAY).
+#[test]
+fn vip_is_announced_and_withdrawn() {
+    let vip = Ipv4Addr::new(192, 0, 2, 10);
+    let mut net = Network::new()
+        .hello(1, 4)
+        .routers(3)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .configure(2, |config| {
+            config.announce.push(okapi_ospf::AnnouncedPrefix {
+                prefix: Ipv4Addr::new(192, 0, 2, 0),
+                len: 24,
+                cost: 1,
+            })
+        })
+        .start();
+    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
+        .unwrap();
+    // Let the SPF delay go back to QUIET (HOLDDOWN_INTERVAL, 10 s, without events).
+    net.run_for(Duration::from_secs(15));
+    net.input(
+        2,
+        Input::AddressAdded {
+            ifindex: 1,
+            address: vip,
+            prefix_len: 32,
+        },
+    );
+    let took = net
+        .run_until(|net| net.route(0, vip, 32).is_some(), Duration::from_secs(20))
+        .unwrap();
+    assert!(took <= Duration::from_millis(100), "announced after {took:?}");
+    assert_eq!(net.route(0, vip, 32).unwrap().cost, 21);
+    net.input(
+        2,
+        Input::AddressRemoved {
+            ifindex: 1,
+            address: vip,
+            prefix_len: 32,
+        },
+    );
+    let stub_gone = |net: &Network| {
+        let router = okapi_ospf::lsdb::LsaKey::new(okapi_ospf::LsaType::ROUTER, net.routers[2].id, net.routers[2].id);
+        match net.instance(0).lsdb().get(&router).map(|entry| entry.lsa().body()) {
+            Some(okapi_ospf::LsaBody::Router(body)) => body.links.iter().all(|link| link.link_id != vip),
+            _ => false,
+        }
+    };
+    let took = net.run_until(stub_gone, Duration::from_secs(20)).unwrap();
+    assert!(took <= Duration::from_secs(5), "withdrawn from the LSDB after {took:?}");
+    let took = net
+        .run_until(|net| net.route(0, vip, 32).is_none(), Duration::from_secs(20))
+        .unwrap();
+    assert!(
+        took <= Duration::from_secs(5),
+        "withdrawn from the routes after {took:?} more"
+    );
+}
+
+/// Hours of virtual time: LSAs are refreshed every 30 minutes, nothing reaches MaxAge,
+/// the databases stay identical and the adjacencies stay up.
+#[test]
+fn refresh_keeps_the_database_alive_for_hours() {
+    let mut net = Network::new()
+        .hello(10, 40)
+        .routers(4)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .lan(&[2, 3, 0])
+        .loopbacks()
+        .start();
+    net.run_until(
+        |net| net.full_mesh_of_loopbacks() && net.lsdbs_identical(),
+        Duration::from_secs(120),
+    )
+    .unwrap();
+    let sequences_before: Vec<i32> = net.lsdb_summary(0).iter().map(|(_, seq, _)| *seq).collect();
+    for _ in 0..6 {
+        net.run_for(Duration::from_secs(1800));
+        assert!(net.adjacencies_up());
+        assert!(net.full_mesh_of_loopbacks());
+    }
+    net.run_until(|net| net.lsdbs_identical() && net.quiescent(), Duration::from_secs(60))
+        .unwrap();
+    let sequences_after: Vec<i32> = net.lsdb_summary(0).iter().map(|(_, seq, _)| *seq).collect();
+    assert_eq!(sequences_before.len(), sequences_after.len());
+    assert!(
+        sequences_after
+            .iter()
+            .zip(&sequences_before)
+            .all(|(after, before)| after > before)
+    );
+    // Nothing aged out.
+    assert_eq!(net.instance(0).view(net.now).counters.flushed_lsas, 0);
+}
+
+/// A router that restarts comes back with sequence numbers above its old ones (§13.4).
+#[test]
+fn restarted_router_advances_past_its_old_lsas() {
+    let mut net = Network::new()
+        .hello(1, 4)
+        .routers(3)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .loopbacks()
+        .start();
+    net.run_until(
+        |net| net.full_mesh_of_loopbacks() && net.lsdbs_identical(),
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    net.run_for(Duration::from_secs(20));
+    net.kill(2);
+    net.run_for(Duration::from_secs(2));
+    net.boot(2);
+    net.run_until(
+        |net| net.full_mesh_of_loopbacks() && net.lsdbs_identical() && net.quiescent(),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let own = net
+        .lsdb_summary(2)
+        .into_iter()
+        .find(|(key, _, _)| key.lsa_type.0 == 1 && key.advertising_router == net.routers[2].id)
+        .unwrap();
+    assert!(own.1 > okapi_ospf::lsdb::INITIAL_SEQUENCE_NUMBER, "{own:?}");
+}
+
+/// A 10 x 10 grid of point-to-point links (100 routers, 180 links): every database
+/// converges and every router reaches every loopback by the shortest path.
+#[test]
+fn grid_of_100_routers_converges() {
+    grid_converges(10);
+}
+
+/// The same with 900 routers (run with `--ignored --release`).
+#[test]
+#[ignore]
+fn grid_of_900_routers_converges() {
+    let started = std::time::Instant::now();
+    grid_converges(30);
+    eprintln!("900 routers: {:?} of wall-clock time", started.elapsed());
+}
+
+fn grid_converges(side: usize) {
+    let mut net = Network::new().hello(1, 4).routers(side * side);
+    for row in 0..side {
+        for column in 0..side {
+            let here = row * side + column;
+            if column + 1 < side {
+                net = net.p2p(here, here + 1, 10);
+            }
+            if row + 1 < side {
+                net = net.p2p(here, here + side, 10);
+            }
+        }
+    }
+    let mut net = net.loopbacks().start();
+    if side > 10 {
+        net.check_interval = Duration::from_secs(1);
+    }
+    net.run_until(
+        |net| net.adjacencies_up() && net.lsdbs_identical() && net.quiescent(),
+        Duration::from_secs(120),
+    )
+    .unwrap();
+    net.run_until(|net| net.full_mesh_of_loopbacks(), Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(net.lsdb_summary(0).len(), side * side);
+    // Corner to corner: 2 (side - 1) hops of cost 10.
+    assert_eq!(
+        net.route(0, loopback(side * side - 1), 32).unwrap().cost,
+        20 * (side as u32 - 1)
+    );
+}
+
+/// A router joining late learns a database larger than one DD packet (several DDs, several
+/// Link State Requests) and becomes Full.
+#[test]
+fn late_joiner_learns_a_database_of_several_packets() {
+    let count = 120;
+    let mut net = Network::new().hello(1, 4).routers(count + 1);
+    for router in 1..count {
+        net = net.p2p(router - 1, router, 1);
+    }
+    // The joiner (router `count`) attaches to router 0 over a link that starts down.
+    let mut net = net.p2p(count, 0, 1).loopbacks();
+    let joining_link = net.links.len() - 1;
+    net.links[joining_link].up = false;
+    let mut net = net.start();
+    net.run_until(
+        |net| net.lsdb_summary(0).len() == count && net.quiescent(),
+        Duration::from_secs(300),
+    )
+    .unwrap();
+    net.set_link(joining_link, true);
+    net.run_until(
+        |net| net.adjacencies_up() && net.lsdbs_identical() && net.quiescent(),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_eq!(net.lsdb_summary(count).len(), count + 1);
+    net.run_until(
+        |net| net.route(count, loopback(count - 1), 32).is_some(),
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    // The database needed more than one DD (72 headers fit in 1500 bytes).
+    let received = &net.instance(count).interfaces_view(net.now)[0].counters.received;
+    assert!(received.database_description >= 3, "{received:?}");
+}
