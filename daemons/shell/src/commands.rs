@@ -7,6 +7,10 @@
 //!            render.rs  (JSON ──► FRR-shaped text) ◄───────────────────────┘──► Reply
 //! ```
 //!
+//! `show version` and `show interface` ask whichever daemons run; a protocol's commands ask
+//! its daemon only (`show ip ospf ...` -> okapi-ospfd on `ospf.sock`, rendered by
+//! render/ospf.rs), and fail with one line naming that socket when it does not answer.
+//!
 //! Adding a command is one [`CommandSpec`] in [`specs`], one [`Action`] variant and one
 //! handler function named in [`Action::handler`]:
 //!
@@ -18,6 +22,7 @@
 //! Action::ShowVrrp => show_vrrp,
 //! ```
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,7 +30,7 @@ use okapi_runtime::VERSION;
 use okapi_runtime::control::ClientError;
 use serde_json::{Map, Value, json};
 
-use crate::daemons::{self, Daemons};
+use crate::daemons::{self, Answer, Daemons};
 use crate::grammar::{CommandSpec, Grammar, GrammarError, Invocation, ParseError};
 use crate::render;
 
@@ -34,6 +39,11 @@ use crate::render;
 pub enum Action {
     ShowVersion,
     ShowInterface,
+    ShowIpOspf,
+    ShowIpOspfInterface,
+    ShowIpOspfNeighbor,
+    ShowIpOspfDatabase,
+    ShowIpOspfRoute,
     Help,
     Exit,
 }
@@ -44,7 +54,17 @@ pub const COMMON_HELP: &[(&str, &str)] = &[
     ("json", "JavaScript Object Notation"),
     ("detail", "Detailed information"),
     ("ip", "IP information"),
+    ("ospf", "OSPF information"),
     ("ifname", "Interface name"),
+];
+
+/// The LSA types `show ip ospf database` takes, with their LS type numbers.
+const LSA_TYPES: &[(&str, u8)] = &[
+    ("router", 1),
+    ("network", 2),
+    ("summary", 3),
+    ("asbr-summary", 4),
+    ("external", 5),
 ];
 
 /// Every command of the shell, in the order `help` lists them.
@@ -54,6 +74,31 @@ pub fn specs() -> Vec<CommandSpec<Action>> {
             .help("version", "Versions of the shell and of the running daemons"),
         CommandSpec::new("show interface [WORD$ifname] [json]", Action::ShowInterface)
             .help("interface", "Interface status and configuration"),
+        CommandSpec::new("show ip ospf [json]", Action::ShowIpOspf),
+        CommandSpec::new(
+            "show ip ospf interface [WORD$ifname] [json]",
+            Action::ShowIpOspfInterface,
+        )
+        .help("interface", "Interface information"),
+        CommandSpec::new(
+            "show ip ospf neighbor [detail|A.B.C.D$router-id] [json]",
+            Action::ShowIpOspfNeighbor,
+        )
+        .help("neighbor", "Neighbor list")
+        .help("detail", "Detail of all neighbors")
+        .help("router-id", "Neighbor ID"),
+        CommandSpec::new(
+            "show ip ospf database [(router|network|summary|asbr-summary|external) [A.B.C.D$lsid]] [json]",
+            Action::ShowIpOspfDatabase,
+        )
+        .help("database", "Database summary")
+        .help("router", "Router link states")
+        .help("network", "Network link states")
+        .help("summary", "Network summary link states")
+        .help("asbr-summary", "ASBR summary link states")
+        .help("external", "External link states")
+        .help("lsid", "Link State ID (as an IP address)"),
+        CommandSpec::new("show ip ospf route [json]", Action::ShowIpOspfRoute).help("route", "OSPF routing table"),
         CommandSpec::new("help", Action::Help).help("help", "List the commands"),
         CommandSpec::new("exit", Action::Exit).help("exit", "Leave the shell"),
         CommandSpec::new("quit", Action::Exit).help("quit", "Leave the shell"),
@@ -67,6 +112,11 @@ impl Action {
         match self {
             Action::ShowVersion => show_version,
             Action::ShowInterface => show_interface,
+            Action::ShowIpOspf => show_ip_ospf,
+            Action::ShowIpOspfInterface => show_ip_ospf_interface,
+            Action::ShowIpOspfNeighbor => show_ip_ospf_neighbor,
+            Action::ShowIpOspfDatabase => show_ip_ospf_database,
+            Action::ShowIpOspfRoute => show_ip_ospf_route,
             Action::Help => help,
             Action::Exit => |_, _| {
                 Ok(Reply {
@@ -90,8 +140,22 @@ pub enum ShellError {
     /// A daemon answered, but with an error, or with something the shell cannot read.
     #[error("okapi: {message}")]
     Daemon { socket: PathBuf, message: String },
+    /// The daemon a command asks does not answer (`show ip ospf ...` without okapi-ospfd).
+    #[error(
+        "okapi: {daemon} {}",
+        if *.denied { format!("cannot be reached: permission denied on {}", .socket.display()) }
+        else { format!("is not running (no answer on {})", .socket.display()) }
+    )]
+    NotRunning {
+        daemon: String,
+        socket: PathBuf,
+        denied: bool,
+    },
     #[error("% Can't find interface {0}")]
     NoSuchInterface(String),
+    /// A named object the daemon does not have: `% No OSPF neighbor 10.0.0.9`.
+    #[error("% {0}")]
+    NotFound(String),
 }
 
 fn join(paths: &[PathBuf]) -> String {
@@ -266,6 +330,144 @@ fn show_interface(shell: &Shell, invocation: &Invocation<Action>) -> Result<Repl
     }))
 }
 
+// ----- show ip ospf: okapi-ospfd only -----
+
+/// The table, hence the socket, of okapi-ospfd.
+const OSPF: &str = "ospf";
+
+/// The list under `key` of an answer to `GET path`, or an error naming the socket.
+fn answer_list<'a>(answer: &'a Answer, path: &str, key: &str) -> Result<&'a Vec<Value>, ShellError> {
+    answer
+        .value
+        .get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| ShellError::bad_answer(&answer.socket, &format!("answer to GET {path} has no \"{key}\" list")))
+}
+
+/// A second question that only improves the text (names, router ID): its failure is not the
+/// command's.
+fn optional(shell: &Shell, path: &str) -> Option<Value> {
+    shell.daemons.get(OSPF, path).ok().map(|answer| answer.value)
+}
+
+fn optional_list(value: Option<&Value>, key: &str) -> Vec<Value> {
+    value
+        .and_then(|value| value.get(key))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn show_ip_ospf(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    let answer = shell.daemons.get(OSPF, "/ospf")?;
+    Ok(Reply::text(if invocation.json() {
+        render::json(&answer.value)
+    } else {
+        render::ospf::instance(&answer.value)
+    }))
+}
+
+fn show_ip_ospf_interface(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    const PATH: &str = "/ospf/interfaces";
+    // Filtered here rather than with ?name=: any interface name works, and an unknown one
+    // gets the same message whatever the daemon would answer.
+    let answer = shell.daemons.get(OSPF, PATH)?;
+    let list = answer_list(&answer, PATH, "interfaces")?;
+    let selected: Vec<Value> = match invocation.arg("ifname") {
+        Some(name) => {
+            let found: Vec<Value> = list
+                .iter()
+                .filter(|i| i.get("name").and_then(Value::as_str) == Some(name))
+                .cloned()
+                .collect();
+            if found.is_empty() {
+                return Err(ShellError::NotFound(format!("OSPF is not enabled on interface {name}")));
+            }
+            found
+        }
+        None if invocation.json() => return Ok(Reply::text(render::json(&answer.value))),
+        None => list.clone(),
+    };
+    Ok(Reply::text(if invocation.json() {
+        render::json(&json!({ "interfaces": selected }))
+    } else {
+        render::ospf::interfaces(&selected, optional(shell, "/ospf").as_ref())
+    }))
+}
+
+fn show_ip_ospf_neighbor(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    const PATH: &str = "/ospf/neighbors";
+    let router_id: Option<Ipv4Addr> = invocation.arg("router-id").and_then(|id| id.parse().ok());
+    let detail = router_id.is_some() || invocation.has("detail");
+    let answer = shell
+        .daemons
+        .get(OSPF, if detail { "/ospf/neighbors?detail=1" } else { PATH })?;
+    let list = answer_list(&answer, PATH, "neighbors")?;
+    if let Some(id) = router_id {
+        let found: Vec<Value> = list
+            .iter()
+            .filter(|n| n.get("router_id").and_then(Value::as_str).and_then(|r| r.parse().ok()) == Some(id))
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            return Err(ShellError::NotFound(format!("No OSPF neighbor with router ID {id}")));
+        }
+        return Ok(Reply::text(if invocation.json() {
+            render::json(&json!({ "neighbors": found }))
+        } else {
+            render::ospf::neighbors_detail(&found, render::ospf::BACKBONE)
+        }));
+    }
+    Ok(Reply::text(if invocation.json() {
+        render::json(&answer.value)
+    } else if detail {
+        render::ospf::neighbors_detail(list, render::ospf::BACKBONE)
+    } else {
+        let interfaces = optional(shell, "/ospf/interfaces");
+        render::ospf::neighbors(list, &optional_list(interfaces.as_ref(), "interfaces"))
+    }))
+}
+
+fn show_ip_ospf_database(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    const PATH: &str = "/ospf/database";
+    let lsa_type = LSA_TYPES.iter().find(|(word, _)| invocation.has(word));
+    let mut path = PATH.to_string();
+    if let Some((word, _)) = lsa_type {
+        path.push_str(&format!("?type={word}"));
+        if let Some(lsid) = invocation.arg("lsid") {
+            path.push_str(&format!("&lsid={lsid}"));
+        }
+    }
+    let answer = shell.daemons.get(OSPF, &path)?;
+    let lsas = answer_list(&answer, PATH, "lsas")?;
+    if invocation.json() {
+        return Ok(Reply::text(render::json(&answer.value)));
+    }
+    let instance = optional(shell, "/ospf");
+    Ok(Reply::text(match lsa_type {
+        Some((_, number)) => render::ospf::database_detail(lsas, *number, instance.as_ref()),
+        None => render::ospf::database(lsas, instance.as_ref()),
+    }))
+}
+
+fn show_ip_ospf_route(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    const PATH: &str = "/ospf/routes";
+    let answer = shell.daemons.get(OSPF, PATH)?;
+    let routes =
+        answer.value.get("routes").and_then(Value::as_object).ok_or_else(|| {
+            ShellError::bad_answer(&answer.socket, "answer to GET /ospf/routes has no \"routes\" object")
+        })?;
+    if invocation.json() {
+        return Ok(Reply::text(render::json(&answer.value)));
+    }
+    let interfaces = optional(shell, "/ospf/interfaces");
+    Ok(Reply::text(render::ospf::routes(
+        routes,
+        &optional_list(interfaces.as_ref(), "interfaces"),
+        render::ospf::BACKBONE,
+    )))
+}
+
 fn help(shell: &Shell, _: &Invocation<Action>) -> Result<Reply, ShellError> {
     Ok(Reply::text(render::command_list(shell.grammar.commands())))
 }
@@ -274,6 +476,7 @@ fn help(shell: &Shell, _: &Invocation<Action>) -> Result<Reply, ShellError> {
 mod tests {
     use super::*;
     use crate::grammar::CR;
+    use crate::testnet::{FakeOspfd, TestNet};
 
     fn grammar() -> Grammar<Action> {
         build_grammar().expect("the command table builds")
@@ -337,11 +540,11 @@ mod tests {
     #[test]
     fn question_mark_listings() {
         assert_eq!(words(""), ["exit", "help", "quit", "show"]);
-        assert_eq!(words("show "), ["interface", "version"]);
+        assert_eq!(words("show "), ["interface", "ip", "version"]);
         assert_eq!(words("sh ver "), ["json", CR]);
         assert_eq!(words("sh int "), ["json", "WORD", CR]);
         assert_eq!(words("sh int eth0 "), ["json", CR]);
-        assert_eq!(words("sh i"), ["interface"]);
+        assert_eq!(words("sh i"), ["interface", "ip"]);
         let entries = grammar().help("sh int ").expect("help");
         assert_eq!(entries[1].help, "Interface name");
         assert_eq!(entries[0].help, "JavaScript Object Notation");
@@ -353,6 +556,11 @@ mod tests {
         for line in [
             "show version [json]",
             "show interface [IFNAME] [json]",
+            "show ip ospf [json]",
+            "show ip ospf interface [IFNAME] [json]",
+            "show ip ospf neighbor [detail|A.B.C.D] [json]",
+            "show ip ospf database [(router|network|summary|asbr-summary|external) [A.B.C.D]] [json]",
+            "show ip ospf route [json]",
             "help",
             "exit",
             "quit",
@@ -362,6 +570,242 @@ mod tests {
                 "{line} in\n{text}"
             );
         }
+    }
+
+    #[test]
+    fn ospf_abbreviations() {
+        let g = grammar();
+        let parse = |line: &str| g.parse(line).expect(line).expect("a command");
+        let inv = parse("sh ip os");
+        assert_eq!((inv.action, inv.json()), (Action::ShowIpOspf, false));
+        assert_eq!(parse("sh ip os j").action, Action::ShowIpOspf);
+        let inv = parse("sh ip os nei");
+        assert_eq!(
+            (inv.action, inv.has("detail"), inv.arg("router-id"), inv.json()),
+            (Action::ShowIpOspfNeighbor, false, None, false)
+        );
+        let inv = parse("sh ip os nei det j");
+        assert_eq!(
+            (inv.action, inv.has("detail"), inv.json()),
+            (Action::ShowIpOspfNeighbor, true, true)
+        );
+        let inv = parse("show ip ospf neighbor 10.0.0.2 json");
+        assert_eq!((inv.arg("router-id"), inv.json()), (Some("10.0.0.2"), true));
+        let inv = parse("sh ip os int eth1");
+        assert_eq!(
+            (inv.action, inv.arg("ifname")),
+            (Action::ShowIpOspfInterface, Some("eth1"))
+        );
+        assert_eq!(parse("sh ip os i j").arg("ifname"), None);
+        let inv = parse("sh ip os da");
+        assert_eq!((inv.action, inv.words.len()), (Action::ShowIpOspfDatabase, 4));
+        let inv = parse("sh ip os da r 10.0.0.1 j");
+        assert_eq!(
+            (inv.has("router"), inv.arg("lsid"), inv.json()),
+            (true, Some("10.0.0.1"), true)
+        );
+        assert!(parse("sh ip os da a").has("asbr-summary"));
+        assert!(parse("sh ip os da e").has("external"));
+        assert!(parse("sh ip os da ne").has("network"));
+        assert!(parse("sh ip os da su").has("summary"));
+        assert_eq!(parse("sh ip os ro").action, Action::ShowIpOspfRoute);
+        // An LSID needs a type, as in FRR; "n" is network or neighbor... only under database.
+        assert!(matches!(
+            g.parse("sh ip os da 10.0.0.1"),
+            Err(ParseError::Unknown { column: 12, .. })
+        ));
+        assert!(matches!(g.parse("sh ip os da n"), Ok(Some(_))));
+        assert!(matches!(
+            g.parse("sh ip os nei 10.0.0.256"),
+            Err(ParseError::Invalid { .. })
+        ));
+        assert!(matches!(
+            g.parse("sh ip os nei detail 10.0.0.1"),
+            Err(ParseError::Unknown { .. })
+        ));
+        assert!(matches!(g.parse("sh ip"), Err(ParseError::Incomplete { .. })));
+        assert!(matches!(g.parse("sh ip os d x"), Err(ParseError::Unknown { .. })));
+    }
+
+    #[test]
+    fn ospf_question_mark_listings() {
+        assert_eq!(words("sh ip "), ["ospf"]);
+        assert_eq!(
+            words("sh ip os "),
+            ["database", "interface", "json", "neighbor", "route", CR]
+        );
+        assert_eq!(words("sh ip os nei "), ["detail", "json", "A.B.C.D", CR]);
+        assert_eq!(words("sh ip os nei det "), ["json", CR]);
+        assert_eq!(
+            words("sh ip os da "),
+            ["asbr-summary", "external", "json", "network", "router", "summary", CR]
+        );
+        assert_eq!(words("sh ip os da r "), ["json", "A.B.C.D", CR]);
+        assert_eq!(words("sh ip os int "), ["json", "WORD", CR]);
+        let entries = grammar().help("sh ip os ").expect("help");
+        let help: Vec<&str> = entries.iter().map(|e| e.help.as_str()).collect();
+        assert_eq!(
+            help,
+            [
+                "Database summary",
+                "Interface information",
+                "JavaScript Object Notation",
+                "Neighbor list",
+                "OSPF routing table",
+                ""
+            ]
+        );
+        let entries = grammar().help("sh ip os nei ").expect("help");
+        assert_eq!(entries[2].help, "Neighbor ID");
+        let entries = grammar().help("sh ip os da r ").expect("help");
+        assert_eq!(entries[1].help, "Link State ID (as an IP address)");
+    }
+
+    /// A shell whose run dir has a fake okapi-ospfd serving `router`'s views of `net`.
+    fn with_ospfd(net: &TestNet, router: usize, name: &str) -> (Shell, FakeOspfd, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("okapi-shell-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("run dir");
+        let ospfd = FakeOspfd::start(net, router, &dir);
+        (Shell::new(&dir).expect("shell"), ospfd, dir)
+    }
+
+    fn run(shell: &Shell, line: &str) -> String {
+        let reply = shell.execute(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(reply.errors.is_empty(), "{line}: {:?}", reply.errors);
+        reply.text
+    }
+
+    fn run_json(shell: &Shell, line: &str) -> Value {
+        serde_json::from_str(&run(shell, line)).unwrap_or_else(|e| panic!("{line}: not JSON: {e}"))
+    }
+
+    #[test]
+    fn ospf_commands_against_a_daemon() {
+        let net = TestNet::lan();
+        let (shell, ospfd, dir) = with_ospfd(&net, 0, "ospfd");
+
+        // json: the daemon's answer as it is.
+        assert_eq!(run_json(&shell, "show ip ospf json"), net.instance_json(0));
+        assert_eq!(run_json(&shell, "sh ip os nei j"), net.neighbors_json(0));
+        assert_eq!(run_json(&shell, "sh ip os int j"), net.interfaces_json(0));
+        assert_eq!(run_json(&shell, "sh ip os da j"), net.database_json(0));
+        assert_eq!(run_json(&shell, "sh ip os ro j"), net.routes_json(0));
+        assert_eq!(
+            ospfd.take_requests(),
+            [
+                "/ospf",
+                "/ospf/neighbors",
+                "/ospf/interfaces",
+                "/ospf/database",
+                "/ospf/routes"
+            ]
+        );
+
+        // Text: the second questions (names, router ID) are asked too.
+        let text = run(&shell, "sh ip os nei");
+        assert!(text.contains("\n10.0.0.3          1 Full/DR   "), "{text}");
+        assert!(text.contains(" eth1:10.0.123.1 "), "{text}");
+        assert_eq!(ospfd.take_requests(), ["/ospf/neighbors", "/ospf/interfaces"]);
+        let text = run(&shell, "show ip ospf neighbor detail");
+        assert_eq!(text.matches(" Neighbor 10.0.0.").count(), 2, "{text}");
+        assert_eq!(ospfd.take_requests(), ["/ospf/neighbors?detail=1"]);
+        let text = run(&shell, "show ip ospf neighbor 10.0.0.3");
+        assert!(
+            text.starts_with(" Neighbor 10.0.0.3, interface address 10.0.123.3\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches(" Neighbor 10.0.0.").count(), 1, "{text}");
+        let one = run_json(&shell, "show ip ospf neighbor 10.0.0.3 json");
+        assert_eq!(one["neighbors"].as_array().map(Vec::len), Some(1));
+        assert_eq!(one["neighbors"][0]["role"], "DR");
+        ospfd.take_requests();
+
+        let text = run(&shell, "sh ip os int eth1");
+        assert!(text.starts_with("eth1 is up\n"), "{text}");
+        assert!(
+            text.contains("  Router ID 10.0.0.1, Network Type BROADCAST, Cost: 10\n"),
+            "{text}"
+        );
+        assert_eq!(ospfd.take_requests(), ["/ospf/interfaces", "/ospf"]);
+        let one = run_json(&shell, "sh ip os int eth1 j");
+        assert_eq!(one, net.interfaces_json(0));
+        ospfd.take_requests();
+
+        let text = run(&shell, "sh ip os da");
+        assert!(
+            text.contains("                Net Link States (Area 0.0.0.0)\n"),
+            "{text}"
+        );
+        assert_eq!(ospfd.take_requests(), ["/ospf/database", "/ospf"]);
+        let text = run(&shell, "sh ip os da r 10.0.0.2");
+        assert_eq!(text.matches("  LS age: ").count(), 1, "{text}");
+        assert!(text.contains("  Link State ID: 10.0.0.2\n"), "{text}");
+        assert_eq!(
+            ospfd.take_requests(),
+            ["/ospf/database?lsid=10.0.0.2&type=router", "/ospf"]
+        );
+        let text = run(&shell, "sh ip os da net");
+        assert!(text.contains("        Attached Router: 10.0.0.2\n"), "{text}");
+        let answer = run_json(&shell, "sh ip os da ex j");
+        assert_eq!(answer, json!({"lsas": []}));
+        assert_eq!(
+            ospfd.take_requests(),
+            ["/ospf/database?type=network", "/ospf", "/ospf/database?type=external"]
+        );
+
+        let text = run(&shell, "sh ip os ro");
+        assert!(text.contains("   via 10.0.123.3, eth1\n"), "{text}");
+        assert_eq!(ospfd.take_requests(), ["/ospf/routes", "/ospf/interfaces"]);
+
+        let text = run(&shell, "show ip ospf");
+        assert!(
+            text.starts_with(" OSPF Routing Process, Router ID: 10.0.0.1\n"),
+            "{text}"
+        );
+
+        // What the daemon does not have is an error, one line.
+        let error = shell.execute("sh ip os int eth9").err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some("% OSPF is not enabled on interface eth9"));
+        let error = shell.execute("sh ip os nei 10.0.0.9 j").err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some("% No OSPF neighbor with router ID 10.0.0.9"));
+        drop(ospfd);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn ospf_commands_without_ospfd_name_its_socket() {
+        let dir = std::env::temp_dir().join(format!("okapi-shell-no-ospfd-{}", std::process::id()));
+        let shell = Shell::new(&dir).expect("shell");
+        let expected = format!(
+            "okapi: okapi-ospfd is not running (no answer on {}/ospf.sock)",
+            dir.display()
+        );
+        for line in [
+            "show ip ospf",
+            "sh ip os j",
+            "sh ip os int",
+            "sh ip os nei",
+            "sh ip os nei detail",
+            "sh ip os nei 10.0.0.1",
+            "sh ip os da",
+            "sh ip os da r 10.0.0.1 j",
+            "sh ip os ro",
+        ] {
+            match shell.execute(line) {
+                Err(error @ ShellError::NotRunning { .. }) => assert_eq!(error.to_string(), expected, "{line}"),
+                other => panic!("{line}: expected NotRunning, got {other:?}"),
+            }
+        }
+        let denied = ShellError::NotRunning {
+            daemon: "okapi-ospfd".into(),
+            socket: "/run/okapi/ospf.sock".into(),
+            denied: true,
+        };
+        assert_eq!(
+            denied.to_string(),
+            "okapi: okapi-ospfd cannot be reached: permission denied on /run/okapi/ospf.sock"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //!   first()   ─────┴─ the first that answers (a daemon that answers with an error counts)
 //!   all()     ─────── every one that answers, asked concurrently
 //!   neither answers anywhere ──► ShellError::NoDaemon, one line naming the sockets tried
+//!   get(table) ────── that daemon only (`show ip ospf ...` asks okapi-ospfd)
+//!   it does not answer ──► ShellError::NotRunning, one line naming its socket
 //! ```
 
 use std::io;
@@ -64,6 +66,20 @@ impl Daemons {
         Err(ShellError::no_daemon(&not_running))
     }
 
+    /// `GET path` on the daemon of `table` (`ospf`) only: the protocol's own commands.
+    pub fn get(&self, table: &'static str, path: &str) -> Result<Answer, ShellError> {
+        let socket = control_socket_path(&self.run_dir, table);
+        match self.runtime.block_on(control::get(&socket, path)) {
+            Ok(value) => Ok(Answer { table, socket, value }),
+            Err(ClientError::NotRunning { source, .. }) => Err(ShellError::NotRunning {
+                daemon: daemon_name(table),
+                denied: source.kind() == io::ErrorKind::PermissionDenied,
+                socket,
+            }),
+            Err(error) => Err(ShellError::daemon(&socket, &error)),
+        }
+    }
+
     /// `GET path` on every daemon, concurrently. Daemons that do not run are left out; the
     /// others give their answer or their error, in `DAEMON_TABLES` order. `NoDaemon` when
     /// none runs.
@@ -105,6 +121,15 @@ impl Daemons {
     }
 }
 
+/// The program serving a table: `ospf` -> `okapi-ospfd`, `testd` -> `okapi-testd`.
+pub fn daemon_name(table: &str) -> String {
+    if table.ends_with('d') {
+        format!("okapi-{table}")
+    } else {
+        format!("okapi-{table}d")
+    }
+}
+
 /// Whether any of the failed connections was refused for lack of permission (the daemon may
 /// well be running: the socket is mode 0660).
 pub fn permission_denied(not_running: &[(PathBuf, io::Error)]) -> Vec<PathBuf> {
@@ -132,6 +157,29 @@ mod tests {
                 "/tmp/okapi-run/testd.sock"
             ]
         );
+    }
+
+    #[test]
+    fn daemon_names() {
+        assert_eq!(daemon_name("ospf"), "okapi-ospfd");
+        assert_eq!(daemon_name("vrrp"), "okapi-vrrpd");
+        assert_eq!(daemon_name("testd"), "okapi-testd");
+    }
+
+    #[test]
+    fn one_daemon_not_running_is_named_with_its_socket() {
+        let dir = std::env::temp_dir().join(format!("okapi-shell-one-{}", std::process::id()));
+        let daemons = Daemons::new(&dir).expect("runtime");
+        match daemons.get("ospf", "/ospf") {
+            Err(error @ ShellError::NotRunning { .. }) => assert_eq!(
+                error.to_string(),
+                format!(
+                    "okapi: okapi-ospfd is not running (no answer on {}/ospf.sock)",
+                    dir.display()
+                )
+            ),
+            other => panic!("expected NotRunning, got {other:?}"),
+        }
     }
 
     #[test]

@@ -292,7 +292,6 @@ pub struct Invocation<A> {
 
 impl<A> Invocation<A> {
     /// Whether the keyword `word` was given (optional flags such as `detail`).
-    #[allow(dead_code, reason = "for the flags (detail) of the protocol show commands")]
     pub fn has(&self, word: &str) -> bool {
         self.words.iter().any(|w| w == word)
     }

@@ -17,6 +17,8 @@ mod grammar;
 mod output;
 mod render;
 mod repl;
+#[cfg(test)]
+mod testnet;
 
 use std::io::{self, BufRead, IsTerminal, Read};
 use std::path::PathBuf;

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use crate::grammar::{CommandInfo, HelpEntry};
 
+pub mod ospf;
+
 /// Pretty-printed JSON, newline-terminated.
 pub fn json(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());

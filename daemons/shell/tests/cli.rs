@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "../src/testnet.rs"]
+mod testnet;
+
 const OKAPI: &str = env!("CARGO_BIN_EXE_okapi");
 
 /// `target/debug/deps/cli-xxxx` -> `target/debug/okapi-testd`.
@@ -346,9 +349,71 @@ fn parse_errors_and_help_need_no_daemon() {
     let run = okapi(&dir.0, &["sh ?"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     let words: Vec<&str> = run.stdout.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(words, ["interface", "version"], "{run:?}");
+    assert_eq!(words, ["interface", "ip", "version"], "{run:?}");
 
     let run = Run::from(Command::new(OKAPI).arg("--version").output().expect("okapi --version"));
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.starts_with("okapi "), "{run:?}");
+}
+
+#[test]
+fn ospf_commands_without_ospfd_name_its_socket() {
+    let dir = TempDir::new("no-ospfd");
+    let run_dir = dir.0.join("run");
+    std::fs::create_dir_all(&run_dir).expect("create run dir");
+    let expected = format!(
+        "okapi: okapi-ospfd is not running (no answer on {}/ospf.sock)\n",
+        run_dir.display()
+    );
+    for command in [
+        "show ip ospf neighbor",
+        "sh ip os nei j",
+        "show ip ospf",
+        "sh ip os da r",
+        "sh ip os ro",
+    ] {
+        let run = okapi(&run_dir, &[command]);
+        assert_eq!(run.code, Some(1), "{command}: {run:?}");
+        assert_eq!(run.stdout, "", "{command}: {run:?}");
+        assert_eq!(run.stderr, expected, "{command}: {run:?}");
+    }
+}
+
+#[test]
+fn ospf_commands_against_okapi_ospfd_answers() {
+    // A fake okapi-ospfd serving the views of a real instance, Full with its neighbor.
+    let net = testnet::TestNet::p2p();
+    let dir = TempDir::new("ospfd");
+    let run_dir = dir.0.join("run");
+    std::fs::create_dir_all(&run_dir).expect("create run dir");
+    let ospfd = testnet::FakeOspfd::start(&net, 0, &run_dir);
+
+    let run = okapi(&run_dir, &["show ip ospf neighbor"]);
+    assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""), "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with("Neighbor ID     Pri State           Up Time"),
+        "{run:?}"
+    );
+    assert!(lines[2].starts_with("10.0.0.2          1 Full/-          "), "{run:?}");
+    assert!(lines[2].contains(" 10.0.12.2       eth1:10.0.12.1     "), "{run:?}");
+
+    let run = okapi(&run_dir, &["sh ip os nei j", "sh ip os ro"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let (json, text) = run
+        .stdout
+        .split_at(run.stdout.find("============").expect("route table"));
+    let neighbors: Value = serde_json::from_str(json).expect("JSON");
+    assert_eq!(neighbors, net.neighbors_json(0), "{run:?}");
+    assert!(
+        text.contains("N    10.0.0.2/32           [10] area: 0.0.0.0\n"),
+        "{run:?}"
+    );
+
+    // Not there: one line, exit 1; the other commands still run.
+    let run = okapi(&run_dir, &["sh ip os nei 10.0.0.9", "sh ip os int eth1"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(run.stderr, "% No OSPF neighbor with router ID 10.0.0.9\n", "{run:?}");
+    assert!(run.stdout.starts_with("eth1 is up\n"), "{run:?}");
+    drop(ospfd);
 }

@@ -152,6 +152,11 @@ pub struct Config {
     /// MinLSInterval (§B, 5 s): the shortest time between two originations of one own
     /// LSA (FRR's `timers throttle lsa all`).
     pub min_ls_interval: Duration,
+    /// MinLSArrival (§B, 1 s): a newer instance of an LSA received sooner than this after
+    /// the database copy was flooded to us is discarded (§13 (5a)); also the least time
+    /// between two direct sends of a database copy (§13 (8)). FRR's
+    /// `timers lsa min-arrival`.
+    pub min_ls_arrival: Duration,
     /// RFC 8405 SPF delay parameters.
     pub spf_delay: SpfDelayConfig,
 }
@@ -167,6 +172,7 @@ impl Config {
             ack_delay: Duration::from_millis(500),
             crypto_sequence_start: 0,
             min_ls_interval: crate::lsdb::MIN_LS_INTERVAL,
+            min_ls_arrival: crate::lsdb::MIN_LS_ARRIVAL,
             spf_delay: SpfDelayConfig::default(),
         }
     }

@@ -17,18 +17,31 @@ use std::cmp::Ordering;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use crate::Lsa;
-use crate::config::NetworkType;
-use crate::instance::{ALL_D_ROUTERS, ALL_SPF_ROUTERS, Instance};
+use crate::config::{InterfaceAuth, NetworkType};
+use crate::instance::{ALL_D_ROUTERS, ALL_SPF_ROUTERS, Instance, Output};
 use crate::interface::InterfaceState;
 use crate::lsa::{LSA_HEADER_LEN, LsaHeader, LsaType, MAX_AGE};
-use crate::lsdb::{LS_REFRESH_TIME, LsaKey, LsdbFull, MAX_SEQUENCE_NUMBER, MIN_LS_ARRIVAL, compare};
+use crate::lsdb::{Installed, LS_REFRESH_TIME, LsaKey, LsdbFull, MAX_SEQUENCE_NUMBER, compare};
 use crate::neighbor::{NeighborEvent, NeighborState, Retransmit};
-use crate::packet::{LinkStateAck, LinkStateUpdate, PacketBody};
+use crate::packet::{LinkStateAck, LinkStateUpdate, PacketBody, PacketType};
 use crate::timers::TimerId;
 
 /// The LSA count field of a Link State Update.
 const LSU_FIXED_LEN: usize = 4;
+
+/// The Link State Updates made for one interface's queue of floods, to send the same bytes
+/// out of the next interface with the same queue (see `flush_floods`).
+struct EncodedUpdates {
+    /// Key, sequence number, checksum and age of each LSA: the LSAs come from the database
+    /// within one call, so these identify their bytes.
+    identity: Vec<(LsaKey, i32, u16, u16)>,
+    /// The interface's packet budget (its MTU).
+    budget: usize,
+    packets: Vec<Bytes>,
+}
 
 impl Instance {
     /// §13: "Link State Update packets provide the mechanism for flooding LSAs."
@@ -66,7 +79,15 @@ impl Instance {
         }
         let header = *lsa.header();
         let key = LsaKey::of(&header);
-        let database = self.lsdb.get(&key).map(|entry| entry.header_at(now));
+        // One lookup for the comparison and for (5a) below: was the database copy received
+        // by flooding less than MinLSArrival ago?
+        let (database, arrived_recently) = match self.lsdb.get(&key) {
+            Some(entry) => (
+                Some(entry.header_at(now)),
+                entry.from_flooding && now.saturating_duration_since(entry.installed()) < self.config.min_ls_arrival,
+            ),
+            None => (None, false),
+        };
         // (4) "if the LSA's LS age is equal to MaxAge, and there is currently no instance
         // of the LSA in the router's link state database, and none of router's neighbors
         // are in states Exchange or Loading, then take the following actions: a) Acknowledge
@@ -78,7 +99,7 @@ impl Instance {
         }
         let order = database.map(|database| compare(&header, &database));
         if matches!(order, None | Some(Ordering::Greater)) {
-            self.receive_newer(ifindex, router_id, source, lsa, now);
+            self.receive_newer(ifindex, router_id, source, lsa, arrived_recently, now);
             return true;
         }
         // (6) "Else, if there is an instance of the LSA on the sending neighbor's Link
@@ -115,19 +136,20 @@ impl Instance {
         };
         let delay = interface.config.transmit_delay;
         let network_type = interface.config.network_type;
+        let min_ls_arrival = self.config.min_ls_arrival;
         let Some(neighbor) = interface.neighbors.get_mut(&router_id) else {
             return true;
         };
         let recent = neighbor
             .last_direct_send
             .get(&key)
-            .is_some_and(|sent| now.saturating_duration_since(*sent) < MIN_LS_ARRIVAL);
+            .is_some_and(|sent| now.saturating_duration_since(*sent) < min_ls_arrival);
         if recent {
             return true;
         }
         neighbor
             .last_direct_send
-            .retain(|_, sent| now.saturating_duration_since(*sent) < MIN_LS_ARRIVAL);
+            .retain(|_, sent| now.saturating_duration_since(*sent) < min_ls_arrival);
         neighbor.last_direct_send.insert(key, now);
         let destination = match network_type {
             NetworkType::PointToPoint => ALL_SPF_ROUTERS,
@@ -141,17 +163,24 @@ impl Instance {
     }
 
     /// §13 (5): the received LSA is newer than the database copy (or there is none).
-    fn receive_newer(&mut self, ifindex: u32, router_id: Ipv4Addr, source: Ipv4Addr, lsa: Lsa, now: Instant) {
+    /// `arrived_recently`: the database copy was received by flooding less than MinLSArrival
+    /// ago.
+    fn receive_newer(
+        &mut self,
+        ifindex: u32,
+        router_id: Ipv4Addr,
+        source: Ipv4Addr,
+        lsa: Lsa,
+        arrived_recently: bool,
+        now: Instant,
+    ) {
         let header = *lsa.header();
         let key = LsaKey::of(&header);
         // (5a) "If there is already a database copy, and if the database copy was received
         // via flooding and installed less than MinLSArrival seconds ago, discard the new
         // LSA (without acknowledging it) and examine the next LSA (if any) listed in the
         // Link State Update packet."
-        if let Some(entry) = self.lsdb.get(&key)
-            && entry.from_flooding
-            && now.saturating_duration_since(entry.installed()) < MIN_LS_ARRIVAL
-        {
+        if arrived_recently {
             return;
         }
         // (5c)-(5d) Remove the current database copy from all retransmission lists and
@@ -213,6 +242,7 @@ impl Instance {
         if neighbor.ls_retransmit.remove(&key).is_some() {
             let from_dr = neighbor.address == dr;
             if neighbor.ls_retransmit.is_empty() {
+                neighbor.retransmit_list_emptied();
                 self.timers.cancel(TimerId::LsuRetransmit {
                     ifindex,
                     neighbor: router_id,
@@ -240,20 +270,21 @@ impl Instance {
             self.lsdb.set_max_lsas(usize::MAX);
             let installed = self.lsdb.install(lsa, now, from_flooding);
             self.lsdb.set_max_lsas(limit);
-            self.installed(key, installed?.changed, true, now);
+            self.installed(key, &installed?, true, now);
         } else {
             let installed = self.lsdb.install(lsa, now, from_flooding)?;
-            self.installed(key, installed.changed, false, now);
+            self.installed(key, &installed, false, now);
         }
         Ok(())
     }
 
-    fn installed(&mut self, key: LsaKey, changed: bool, own: bool, now: Instant) {
+    fn installed(&mut self, key: LsaKey, installed: &Installed, own: bool, now: Instant) {
         // (5c) "Remove the current database copy from all neighbors' Link state
         // retransmission lists."
         for (ifindex, interface) in &mut self.interfaces {
             for neighbor in interface.neighbors.values_mut() {
                 if neighbor.ls_retransmit.remove(&key).is_some() && neighbor.ls_retransmit.is_empty() {
+                    neighbor.retransmit_list_emptied();
                     self.timers.cancel(TimerId::LsuRetransmit {
                         ifindex: *ifindex,
                         neighbor: neighbor.router_id,
@@ -266,8 +297,7 @@ impl Instance {
         } else {
             self.own_keys.remove(&key);
         }
-        let Some(entry) = self.lsdb.get(&key) else { return };
-        if entry.is_max_age() {
+        if installed.is_max_age() {
             self.max_age.insert(key);
             self.timers.cancel(TimerId::LsaAge(key));
         } else {
@@ -278,10 +308,10 @@ impl Instance {
             } else {
                 MAX_AGE
             };
-            let at = entry.reaches_age(limit).unwrap_or(now);
+            let at = installed.reaches_age(limit).unwrap_or(now);
             self.timers.arm(TimerId::LsaAge(key), at);
         }
-        if changed {
+        if installed.changed {
             self.lsdb_changed(now);
         }
     }
@@ -400,10 +430,52 @@ impl Instance {
     }
 
     /// Sends the LSAs queued by [`flood`](Self::flood), packed into Link State Updates.
+    ///
+    /// An LSA flooded out several interfaces usually makes the same packets on each (the
+    /// same LSAs, ages and packet budget): without authentication the bytes are the same,
+    /// so they are encoded once and sent out of every such interface.
     pub(crate) fn flush_floods(&mut self, _now: Instant) {
         let queue = std::mem::take(&mut self.flood_queue);
+        let mut previous: Option<EncodedUpdates> = None;
         for ((ifindex, destination), lsas) in queue {
+            let Some(interface) = self.interfaces.get(&ifindex) else {
+                continue;
+            };
+            if !matches!(interface.config.auth, InterfaceAuth::None) {
+                self.send_updates(ifindex, destination, lsas);
+                continue;
+            }
+            let budget = interface.packet_budget();
+            let identity: Vec<(LsaKey, i32, u16, u16)> = lsas
+                .iter()
+                .map(|lsa| {
+                    let header = lsa.header();
+                    (LsaKey::of(header), header.sequence_number, header.checksum, header.age)
+                })
+                .collect();
+            if let Some(encoded) = &previous
+                && encoded.identity == identity
+                && encoded.budget == budget
+            {
+                for bytes in encoded.packets.clone() {
+                    self.send_encoded(ifindex, destination, PacketType::LinkStateUpdate, bytes);
+                }
+                continue;
+            }
+            let first = self.out.len();
             self.send_updates(ifindex, destination, lsas);
+            let packets = self.out[first..]
+                .iter()
+                .filter_map(|output| match output {
+                    Output::Send { bytes, .. } => Some(bytes.clone()),
+                    _ => None,
+                })
+                .collect();
+            previous = Some(EncodedUpdates {
+                identity,
+                budget,
+                packets,
+            });
         }
     }
 
@@ -454,18 +526,25 @@ impl Instance {
         if neighbor.state < NeighborState::Exchange {
             return;
         }
-        let mut lsas = Vec::new();
+        // The LSAs waiting RxmtInterval, in key order (the list is a hash map).
+        let mut due: Vec<LsaKey> = neighbor
+            .ls_retransmit
+            .iter()
+            .filter(|(_, entry)| entry.sent + retransmit <= now)
+            .map(|(key, _)| *key)
+            .collect();
+        due.sort_unstable();
+        let mut lsas = Vec::with_capacity(due.len());
         let mut gone = Vec::new();
-        for (key, entry) in &mut neighbor.ls_retransmit {
-            if entry.sent + retransmit > now {
-                continue;
-            }
-            match self.lsdb.get(key) {
+        for key in due {
+            match self.lsdb.get(&key) {
                 Some(database) => {
                     lsas.push(database.lsa_for_flooding(now, delay));
-                    entry.sent = now;
+                    if let Some(entry) = neighbor.ls_retransmit.get_mut(&key) {
+                        entry.sent = now;
+                    }
                 }
-                None => gone.push(*key),
+                None => gone.push(key),
             }
         }
         for key in gone {
@@ -527,6 +606,7 @@ impl Instance {
             }
         }
         if neighbor.ls_retransmit.is_empty() {
+            neighbor.retransmit_list_emptied();
             self.timers.cancel(TimerId::LsuRetransmit {
                 ifindex,
                 neighbor: router_id,

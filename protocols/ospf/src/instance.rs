@@ -57,7 +57,7 @@ use crate::interface::{self, Interface, InterfaceAction, InterfaceEvent, Interfa
 use crate::lsa::LsaHeader;
 use crate::lsdb::{LsaKey, Lsdb};
 use crate::neighbor::{self, Neighbor, NeighborAction, NeighborConditions, NeighborEvent, NeighborState};
-use crate::packet::{AuthConfig, Md5Keys, Packet, PacketAuth, PacketBody};
+use crate::packet::{AuthConfig, Md5Keys, Packet, PacketAuth, PacketBody, PacketType};
 use crate::spf::{RouteChange, SpfDelay, SpfResult};
 use crate::timers::{TimerId, Timers};
 
@@ -766,6 +766,21 @@ impl Instance {
             }
             Err(_) => self.counters.encode_errors = self.counters.encode_errors.saturating_add(1),
         }
+    }
+
+    /// Sends a packet already encoded for `ifindex` (the same bytes as for another interface
+    /// without authentication): counts it like [`send`](Self::send).
+    pub(crate) fn send_encoded(&mut self, ifindex: u32, destination: Ipv4Addr, packet_type: PacketType, bytes: Bytes) {
+        let Some(interface) = self.interfaces.get_mut(&ifindex) else {
+            return;
+        };
+        interface.counters.sent.count(packet_type);
+        self.out.push(Output::Send {
+            ifindex,
+            destination,
+            ttl: if interface.config.ttl_security { 255 } else { 1 },
+            bytes,
+        });
     }
 
     /// Refuses a packet: counts it and tells the daemon.

@@ -16,7 +16,7 @@
 //! held (the caller counts it); replacing an instance of a held key always works.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
@@ -167,6 +167,25 @@ pub struct Installed {
     /// the routing table must be recalculated.
     pub changed: bool,
     pub previous: Option<LsaEntry>,
+    /// The LS age installed (at most MaxAge) and when: the new entry's aging, without
+    /// looking it up again.
+    pub age: u16,
+    pub at: Instant,
+}
+
+impl Installed {
+    /// The new entry is at MaxAge.
+    pub fn is_max_age(&self) -> bool {
+        self.age >= MAX_AGE
+    }
+
+    /// When the new entry reaches `age` seconds, as [`LsaEntry::reaches_age`].
+    pub fn reaches_age(&self, age: u16) -> Option<Instant> {
+        if self.age >= MAX_AGE || self.age >= age {
+            return None;
+        }
+        Some(self.at + Duration::from_secs(u64::from(age - self.age)))
+    }
 }
 
 /// The area's link state database.
@@ -224,23 +243,34 @@ impl Lsdb {
     /// instance. `from_flooding` marks LSAs received in a Link State Update.
     pub fn install(&mut self, mut lsa: Lsa, now: Instant, from_flooding: bool) -> Result<Installed, LsdbFull> {
         let key = LsaKey::of(lsa.header());
-        if self.is_full_for(&key) {
-            return Err(LsdbFull);
-        }
         if lsa.header().age > MAX_AGE {
             lsa.set_age(MAX_AGE);
         }
+        let age = lsa.header().age;
         let entry = LsaEntry {
             lsa,
             installed: now,
             from_flooding,
         };
-        let previous = self.entries.insert(key, entry);
-        let changed = match (&previous, self.entries.get(&key)) {
-            (Some(old), Some(new)) => contents_differ(old, new),
-            _ => true,
+        // One search of the tree: replace in place, or add if there is room.
+        let full = self.entries.len() >= self.max_lsas;
+        let (changed, previous) = match self.entries.entry(key) {
+            btree_map::Entry::Occupied(mut occupied) => {
+                let changed = contents_differ(occupied.get(), &entry);
+                (changed, Some(occupied.insert(entry)))
+            }
+            btree_map::Entry::Vacant(_) if full => return Err(LsdbFull),
+            btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(entry);
+                (true, None)
+            }
         };
-        Ok(Installed { changed, previous })
+        Ok(Installed {
+            changed,
+            previous,
+            age,
+            at: now,
+        })
     }
 
     /// Sets the stored age of an entry to MaxAge (it reached it, or premature aging §14.1).

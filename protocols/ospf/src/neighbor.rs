@@ -13,7 +13,7 @@
 //! Attempt (and the Start event) exist only on NBMA networks, which okapi does not
 //! support: they are left out.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
@@ -209,6 +209,9 @@ pub(crate) struct Retransmit {
     pub sent: Instant,
 }
 
+/// The room an empty retransmission list keeps (entries).
+const RETRANSMIT_LIST_KEPT: usize = 32;
+
 /// §10: the neighbor data structure.
 #[derive(Debug)]
 pub(crate) struct Neighbor {
@@ -233,7 +236,10 @@ pub(crate) struct Neighbor {
     pub ls_request: BTreeMap<LsaKey, LsaHeader>,
     /// The requests of the last Link State Request sent.
     pub ls_request_in_flight: BTreeSet<LsaKey>,
-    pub ls_retransmit: BTreeMap<LsaKey, Retransmit>,
+    /// §13: the link state retransmission list. A hash map: an installation looks the LSA
+    /// up in the list of every neighbor (§13 (5c)), and lists hold a whole wave of flooding
+    /// until the delayed acknowledgments come back. What is sent from it is sorted by key.
+    pub ls_retransmit: HashMap<LsaKey, Retransmit>,
     /// §13 (8): when a database copy was last sent back directly, per LSA.
     pub last_direct_send: BTreeMap<LsaKey, Instant>,
     /// D.4.3: the last cryptographic sequence number received.
@@ -261,7 +267,7 @@ impl Neighbor {
             db_summary: VecDeque::new(),
             ls_request: BTreeMap::new(),
             ls_request_in_flight: BTreeSet::new(),
-            ls_retransmit: BTreeMap::new(),
+            ls_retransmit: HashMap::new(),
             last_direct_send: BTreeMap::new(),
             crypto_sequence: None,
             created: now,
@@ -280,11 +286,20 @@ impl Neighbor {
         self.bdr == self.address
     }
 
+    /// The retransmission list emptied: give back the room a wave of flooding made it take
+    /// (a hash map keeps its capacity), so that an idle adjacency holds little.
+    pub fn retransmit_list_emptied(&mut self) {
+        if self.ls_retransmit.capacity() > RETRANSMIT_LIST_KEPT {
+            self.ls_retransmit.shrink_to(RETRANSMIT_LIST_KEPT);
+        }
+    }
+
     pub fn clear_lists(&mut self) {
         self.db_summary.clear();
         self.ls_request.clear();
         self.ls_request_in_flight.clear();
         self.ls_retransmit.clear();
+        self.retransmit_list_emptied();
         self.last_direct_send.clear();
         self.last_rx_dd = None;
         self.last_tx_dd = None;

@@ -621,8 +621,10 @@ impl<'a, L: LsdbView> Spf<'a, L> {
     /// (4): a smaller cost wins, equal costs join). This builds one entry per prefix instead
     /// of one per path, and the table in one go.
     fn finish(self) -> SpfResult {
-        let mut candidates: Vec<Candidate> = Vec::new();
-        let mut routers = Vec::new();
+        // Sized once: a path per stub link and transit network at most (every link of the
+        // tree's LSAs was counted in `links`).
+        let mut candidates: Vec<Candidate> = Vec::with_capacity(self.links + self.tree.len());
+        let mut routers = Vec::with_capacity(self.tree.len());
         let mut networks = Vec::new();
         for (order, &v) in self.tree.iter().enumerate() {
             let Some(vertex) = self.vertices.get(v) else { continue };
@@ -670,7 +672,7 @@ impl<'a, L: LsdbView> Spf<'a, L> {
         }
         // Same prefix together, cheapest first, ties in tree order.
         candidates.sort_unstable_by_key(|candidate| (candidate.prefix, candidate.cost, candidate.order));
-        let mut routes = Vec::new();
+        let mut routes = Vec::with_capacity(candidates.len());
         let mut rest = candidates.as_slice();
         while let Some(best) = rest.first() {
             let same_prefix = rest.iter().take_while(|other| other.prefix == best.prefix).count();

@@ -269,3 +269,19 @@ fn diff_turns_one_result_into_the_next() {
     }
     assert!(changes_seen > 50, "{changes_seen} changes");
 }
+
+/// The reference's two ways of computing distances (all pairs by Floyd–Warshall, or only the
+/// rows it needs by Bellman-Ford, used for large areas) give the same expectations.
+#[test]
+fn reference_methods_agree() {
+    for seed in 0..seeds(300) / 3 {
+        let mut rng = Rng::new(seed ^ 0xB311_0000);
+        let params = small_params(&mut rng);
+        let topology = Topology::generate(&params, seed);
+        for root in 0..topology.len() {
+            let all_pairs = reference::expected_with(&topology, root, reference::Method::FloydWarshall);
+            let rows = reference::expected_with(&topology, root, reference::Method::Rows);
+            assert_eq!(all_pairs, rows, "seed {seed}, root {root}");
+        }
+    }
+}

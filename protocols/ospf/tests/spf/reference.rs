@@ -11,7 +11,11 @@
 //! 3. next hops by first-edge decomposition: a first edge (and, through a LAN, the second)
 //!    gives a next hop for `t` exactly when a shortest path to `t` starts with it.
 //!
-//! O(V^3) per root: fine for the few dozen vertices of the random tests.
+//! O(V^3) per root: fine for the few dozen vertices of the random tests. For large areas
+//! (the 1,000-router simulation) step 2 can instead compute only the rows it needs (from the
+//! root's neighbors and the members of the root's LANs) by Bellman-Ford relaxation of the same
+//! edges: [`Method::Rows`]. `expected` picks it above [`FLOYD_WARSHALL_MAX`] vertices, and a
+//! test checks that both methods agree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -30,7 +34,7 @@ pub struct Route {
     pub advertising_routers: BTreeSet<Ipv4Addr>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Expected {
     pub routes: BTreeMap<Ipv4Prefix, Route>,
     /// Reachable routers but the root: cost and next hops.
@@ -48,7 +52,29 @@ enum First {
     Lan { ifindex: u32, lan: usize },
 }
 
+/// How step 2 computes the distances between vertices (the root excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// All pairs, Floyd–Warshall: O(V^3).
+    FloydWarshall,
+    /// Only the rows needed, each by Bellman-Ford over the edge list: O(V E) per row at worst.
+    Rows,
+}
+
+/// Up to this many vertices `expected` uses Floyd–Warshall.
+pub const FLOYD_WARSHALL_MAX: usize = 300;
+
 pub fn expected(topology: &Topology, root: usize) -> Expected {
+    let vertices = topology.len() + topology.lans.iter().filter(|lan| lan.is_transit()).count();
+    let method = if vertices <= FLOYD_WARSHALL_MAX {
+        Method::FloydWarshall
+    } else {
+        Method::Rows
+    };
+    expected_with(topology, root, method)
+}
+
+pub fn expected_with(topology: &Topology, root: usize, method: Method) -> Expected {
     let n = topology.len();
     // LAN j with a Network-LSA is node n + position among the transit LANs.
     let lan_node: Vec<Option<usize>> = {
@@ -76,14 +102,11 @@ pub fn expected(topology: &Topology, root: usize) -> Expected {
         }
     }
 
-    // 1. The matrix, without the root's edges (they are the first edges below).
-    let mut d = vec![vec![INF; v]; v];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[i] = 0;
-    }
-    let add = |d: &mut Vec<Vec<u64>>, from: usize, to: usize, cost: u64| {
-        if from != root && to != root && cost < d[from][to] {
-            d[from][to] = cost;
+    // 1. The usable directed edges, without the root's (they are the first edges below).
+    let mut edges: Vec<(usize, usize, u64)> = Vec::new();
+    let add = |edges: &mut Vec<(usize, usize, u64)>, from: usize, to: usize, cost: u64| {
+        if from != root && to != root {
+            edges.push((from, to, cost));
         }
     };
     for link in &topology.links {
@@ -91,7 +114,7 @@ pub fn expected(topology: &Topology, root: usize) -> Expected {
             let (a, b) = (&link.ends[side], &link.ends[1 - side]);
             // a -> b: a advertises this link, b has some link back to a, cost finite.
             if a.advertised && links_to[b.router][a.router] && a.cost != LS_INFINITY {
-                add(&mut d, a.router, b.router, u64::from(a.cost));
+                add(&mut edges, a.router, b.router, u64::from(a.cost));
             }
         }
     }
@@ -99,26 +122,11 @@ pub fn expected(topology: &Topology, root: usize) -> Expected {
         let Some(node) = lan_node[j] else { continue };
         for member in lan.members.iter().filter(|member| member.advertised && member.listed) {
             if member.cost != LS_INFINITY {
-                add(&mut d, member.router, node, u64::from(member.cost));
+                add(&mut edges, member.router, node, u64::from(member.cost));
             }
-            add(&mut d, node, member.router, 0);
+            add(&mut edges, node, member.router, 0);
         }
     }
-    // 2. Floyd–Warshall (the root's row and column stay infinite).
-    for k in 0..v {
-        for i in 0..v {
-            if d[i][k] == INF {
-                continue;
-            }
-            for j in 0..v {
-                let through = d[i][k] + d[k][j];
-                if through < d[i][j] {
-                    d[i][j] = through;
-                }
-            }
-        }
-    }
-
     // The root's first edges: its own links, LSInfinity included, two-way, with an
     // identifiable next hop.
     let mut firsts: Vec<(usize, u64, First)> = Vec::new();
@@ -159,6 +167,29 @@ pub fn expected(topology: &Topology, root: usize) -> Expected {
             }
         }
     }
+
+    // 2. Distances without the root: `d[x][t]` for every x (Floyd–Warshall) or for the
+    // x that the steps below read (rows).
+    let d: Vec<Vec<u64>> = match method {
+        Method::FloydWarshall => floyd_warshall(v, &edges),
+        Method::Rows => {
+            let mut sources: BTreeSet<usize> = firsts.iter().map(|&(x, _, _)| x).collect();
+            for &(_, _, first) in &firsts {
+                if let First::Lan { lan, .. } = first {
+                    sources.extend(topology.lans[lan].members.iter().map(|member| member.router));
+                }
+            }
+            (0..v)
+                .map(|x| {
+                    if sources.contains(&x) {
+                        bellman_ford(v, &edges, x)
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect()
+        }
+    };
 
     // Distance from the root.
     let dist: Vec<u64> = (0..v)
@@ -307,4 +338,52 @@ pub fn expected(topology: &Topology, root: usize) -> Expected {
         }
     }
     expected
+}
+
+/// All-pairs distances over `edges` (the root's row and column stay infinite: it has no
+/// edges here).
+fn floyd_warshall(v: usize, edges: &[(usize, usize, u64)]) -> Vec<Vec<u64>> {
+    let mut d = vec![vec![INF; v]; v];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[i] = 0;
+    }
+    for &(from, to, cost) in edges {
+        if cost < d[from][to] {
+            d[from][to] = cost;
+        }
+    }
+    for k in 0..v {
+        for i in 0..v {
+            if d[i][k] == INF {
+                continue;
+            }
+            for j in 0..v {
+                let through = d[i][k] + d[k][j];
+                if through < d[i][j] {
+                    d[i][j] = through;
+                }
+            }
+        }
+    }
+    d
+}
+
+/// The distances from `source` over `edges`: relax every edge until nothing changes (at most
+/// V - 1 rounds, costs being non-negative).
+fn bellman_ford(v: usize, edges: &[(usize, usize, u64)], source: usize) -> Vec<u64> {
+    let mut row = vec![INF; v];
+    row[source] = 0;
+    for _ in 0..v {
+        let mut changed = false;
+        for &(from, to, cost) in edges {
+            if row[from] < INF && row[from] + cost < row[to] {
+                row[to] = row[from] + cost;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    row
 }

@@ -348,7 +348,11 @@ impl Topology {
         }
         for lan in &self.lans {
             for member in lan.members.iter().filter(|member| member.router == r) {
-                interfaces.push(LocalInterface::numbered(member.ifindex, member.address, 24));
+                interfaces.push(LocalInterface::numbered(
+                    member.ifindex,
+                    member.address,
+                    lan.subnet.prefix_len(),
+                ));
             }
         }
         interfaces

@@ -1,0 +1,839 @@
+//! Acceptance (issue 3): okapi-ospfd as a real OSPF router next to FRR and BIRD, in lab
+//! topologies (lab/topologies/ospf-*.clab.yml), with lab timers (hello 1 s, dead 4 s):
+//!
+//! | test | lab | checks |
+//! |---|---|---|
+//! | `p2p_with_frr_full_routes_ping` | ospf-frr-p2p | Full both ways, loopbacks in both kernels (ours proto 188 metric 110), ping |
+//! | `p2p_vip_announced_and_withdrawn` | ospf-frr-p2p | a /32 added on `lo` reaches FRR's kernel; removed, it leaves |
+//! | `p2p_frr_restart_reforms_adjacency` | ospf-frr-p2p | FRR's ospfd killed and started again: Full again, same okapi-ospfd |
+//! | `p2p_okapi_restart_adopts_routes` | ospf-frr-p2p | okapi-ospfd killed and started again: routes stay, a stale one goes after the grace |
+//! | `lan_okapi_dr_with_frr_and_bird` | ospf-lan | okapi DR; Full with FRR and BIRD; routes everywhere; ping |
+//! | `lan_okapi_drother_with_frr_and_bird` | ospf-lan-drother | okapi DROther (FRR DR, BIRD BDR); same |
+//! | `md5_full_then_wrong_key_refused` | ospf-md5 | MD5 Full; FRR's key changed: no Full, `bad-digest` grows |
+//! | `triangle_link_down_reconverges` | ospf-triangle | ECMP; eth1 down: routes through r3; eth1 up: back |
+//!
+//! Our side is read through the shell (`okapi -c "show ip ospf neighbor json"`) when it knows
+//! the command, else straight from the control socket (`GET /ospf/neighbors`). Each test
+//! brings its lab up and down and checks nothing is left; the three p2p tests share one lab
+//! file, so they take turns.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Child, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use okapi_tests::{HostSnapshot, LabUnderTest, binary, frr_neighbors, json_of, require_root, vtysh_json, wait_for};
+use serde_json::Value;
+
+/// One lab at a time: the p2p tests share a lab name, and every test compares host-wide
+/// state before and after.
+static LAB_TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    LAB_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+// ─────────────────────────────────────────── helpers ───────────────────────────────────────────
+
+/// `GET path` on okapi-ospfd's control socket in `node` (the node's private /run/okapi, seen
+/// from the host), with a tiny HTTP/1.1 client.
+fn ospfd_get(lab: &LabUnderTest, node: &str, path: &str) -> Result<Value, String> {
+    let socket = lab
+        .node_dir(node)
+        .map_err(|error| error.to_string())?
+        .join("fs/run/okapi/ospf.sock");
+    let mut stream = UnixStream::connect(&socket).map_err(|error| format!("{}: {error}", socket.display()))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|error| error.to_string())?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: okapi\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|error| format!("sending GET {path}: {error}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|error| format!("reading GET {path}: {error}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("GET {path}: not HTTP: {text}"))?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!(
+            "GET {path}: {} {}",
+            head.lines().next().unwrap_or_default(),
+            body.trim()
+        ));
+    }
+    serde_json::from_str(body).map_err(|error| format!("GET {path}: not JSON ({error}): {body}"))
+}
+
+/// Our neighbors as JSON: through the shell if it knows `show ip ospf neighbor json`, else
+/// from the control socket. The first call says which.
+fn okapi_neighbors(lab: &LabUnderTest, node: &str) -> Result<Vec<Value>, String> {
+    static ANNOUNCED: std::sync::Once = std::sync::Once::new();
+    let okapi = binary("okapi");
+    let shell = lab
+        .exec(
+            node,
+            &[okapi.to_str().unwrap_or("okapi"), "-c", "show ip ospf neighbor json"],
+        )
+        .map_err(|error| error.to_string())
+        .and_then(|output| json_of(&output));
+    let (how, value) = match shell {
+        Ok(value) if value.get("neighbors").is_some_and(Value::is_array) => ("the shell", value),
+        _ => ("GET /ospf/neighbors", ospfd_get(lab, node, "/ospf/neighbors")?),
+    };
+    ANNOUNCED.call_once(|| println!("okapi-ospfd neighbors read through {how}"));
+    Ok(value["neighbors"].as_array().cloned().unwrap_or_default())
+}
+
+/// Waits until okapi-ospfd on `node` is Full with every router ID in `peers`.
+fn wait_okapi_full(lab: &LabUnderTest, node: &str, peers: &[&str], limit: Duration) -> Vec<Value> {
+    wait_for(&format!("okapi-ospfd on {node} Full with {peers:?}"), limit, || {
+        let neighbors = okapi_neighbors(lab, node)?;
+        let full = |id: &str| {
+            neighbors
+                .iter()
+                .any(|neighbor| neighbor["router_id"] == id && neighbor["state"] == "Full")
+        };
+        if peers.iter().all(|id| full(id)) {
+            Ok(neighbors.clone())
+        } else {
+            Err(Value::Array(neighbors.clone()).to_string())
+        }
+    })
+}
+
+/// Waits until FRR on `node` is Full with `peer`; returns FRR's state string (`Full/DR`, ...).
+fn wait_frr_full(lab: &LabUnderTest, node: &str, peer: &str, limit: Duration) -> String {
+    wait_for(&format!("FRR on {node} Full with {peer}"), limit, || {
+        let json = vtysh_json(lab, node, "show ip ospf neighbor json")?;
+        frr_neighbors(&json)
+            .into_iter()
+            .find(|neighbor| neighbor.router_id == peer && neighbor.is_full())
+            .map(|neighbor| neighbor.state)
+            .ok_or_else(|| json.to_string())
+    })
+}
+
+fn frr_full_with(lab: &LabUnderTest, node: &str, peer: &str) -> bool {
+    vtysh_json(lab, node, "show ip ospf neighbor json")
+        .map(|json| {
+            frr_neighbors(&json)
+                .iter()
+                .any(|neighbor| neighbor.router_id == peer && neighbor.is_full())
+        })
+        .unwrap_or(false)
+}
+
+/// BIRD's neighbors (`birdc show ospf neighbors`): (router ID, state) pairs.
+fn bird_neighbors(lab: &LabUnderTest, node: &str) -> Result<Vec<(String, String)>, String> {
+    let output = lab
+        .exec(
+            node,
+            &["birdc", "-s", "/run/bird/bird.ctl", "show", "ospf", "neighbors"],
+        )
+        .map_err(|error| error.to_string())?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(text);
+    }
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let id = fields.first()?;
+            let state = fields.get(2)?;
+            id.parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|_| (id.to_string(), state.to_string()))
+        })
+        .collect())
+}
+
+/// The kernel routes to `destination` on `node` (`ip -j route show`).
+fn routes_to(lab: &LabUnderTest, node: &str, destination: &str) -> Result<Vec<Value>, String> {
+    let output = lab
+        .exec(node, &["ip", "-j", "route", "show", destination])
+        .map_err(|error| error.to_string())?;
+    Ok(json_of(&output)?.as_array().cloned().unwrap_or_default())
+}
+
+/// `ip -j` names protocol 188 after /etc/iproute2/rt_protos ("ospf"), or prints the number.
+fn is_ospf(route: &Value) -> bool {
+    route["protocol"] == "ospf" || route["protocol"] == "188" || route["protocol"] == 188
+}
+
+/// Waits until `node`'s kernel has a route to `destination` installed by `protocol`
+/// (`is_ospf` for "ospf", else the name) whose first hop satisfies `hop`.
+fn wait_route(
+    lab: &LabUnderTest,
+    node: &str,
+    destination: &str,
+    protocol: &str,
+    limit: Duration,
+    hop: impl Fn(&Value) -> bool,
+) -> Value {
+    wait_for(&format!("{destination} ({protocol}) in {node}'s kernel"), limit, || {
+        let routes = routes_to(lab, node, destination)?;
+        routes
+            .iter()
+            .find(|route| {
+                let by = if protocol == "ospf" {
+                    is_ospf(route)
+                } else {
+                    route["protocol"] == protocol
+                };
+                by && hop(route)
+            })
+            .cloned()
+            .ok_or_else(|| Value::Array(routes.clone()).to_string())
+    })
+}
+
+fn any_hop(_: &Value) -> bool {
+    true
+}
+
+fn via(gateway: &'static str, dev: &'static str) -> impl Fn(&Value) -> bool {
+    move |route: &Value| route["gateway"] == gateway && route["dev"] == dev
+}
+
+fn ping(lab: &LabUnderTest, node: &str, from: &str, to: &str) {
+    let output = lab
+        .exec(node, &["ping", "-c", "2", "-i", "0.2", "-W", "2", "-I", from, to])
+        .unwrap_or_else(|error| panic!("ping on {node}: {error}"));
+    assert!(
+        output.status.success(),
+        "{node} cannot ping {to} from {from}: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+fn exec_ok(lab: &LabUnderTest, node: &str, argv: &[&str]) {
+    let output = lab
+        .exec(node, argv)
+        .unwrap_or_else(|error| panic!("{} on {node}: {error}", argv.join(" ")));
+    assert!(
+        output.status.success(),
+        "{} on {node}: {}",
+        argv.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn secs(since: Instant) -> String {
+    format!("{:.2} s", since.elapsed().as_secs_f64())
+}
+
+/// The okapi-ospfd on `node` is running (a PID from `GET /version`).
+fn ospfd_pid(lab: &LabUnderTest, node: &str) -> u64 {
+    ospfd_get(lab, node, "/version")
+        .ok()
+        .and_then(|version| version["pid"].as_u64())
+        .unwrap_or_else(|| panic!("okapi-ospfd on {node} does not answer /version"))
+}
+
+// ──────────────────────────────────────── point-to-point ───────────────────────────────────────
+
+/// (a) Full both ways with FRR, loopbacks in both kernels, ping both ways.
+#[test]
+fn p2p_with_frr_full_routes_ping() {
+    if !require_root("ospf_interop::p2p_with_frr_full_routes_ping") {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let started = Instant::now();
+    let lab = LabUnderTest::up("ospf-frr-p2p.clab.yml");
+
+    let frr_state = wait_frr_full(&lab, "r2", "10.0.0.1", Duration::from_secs(20));
+    let ours = wait_okapi_full(&lab, "r1", &["10.0.0.2"], Duration::from_secs(20));
+    println!("Full both ways {} after up (FRR: {frr_state})", secs(started));
+    assert_eq!(ours[0]["interface"], "eth1", "{ours:?}");
+    assert_eq!(ours[0]["address"], "10.0.12.2", "{ours:?}");
+
+    let route = wait_route(
+        &lab,
+        "r1",
+        "10.0.0.2",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.12.2", "eth1"),
+    );
+    assert_eq!(route["metric"], 110, "our routes carry the distance: {route}");
+    println!("r1 (okapi): {route}");
+    let route = wait_route(
+        &lab,
+        "r2",
+        "10.0.0.1",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.12.1", "eth1"),
+    );
+    println!("r2 (FRR): {route} at {}", secs(started));
+    // The connected p2p subnet stays the kernel's own.
+    let subnet = routes_to(&lab, "r1", "10.0.12.0/30").expect("routes");
+    assert!(subnet.iter().all(|route| !is_ospf(route)), "{subnet:?}");
+
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.2");
+    ping(&lab, "r2", "10.0.0.2", "10.0.0.1");
+
+    let interfaces = ospfd_get(&lab, "r1", "/ospf/interfaces?name=eth1").expect("interfaces");
+    assert_eq!(interfaces["interfaces"][0]["state"], "Point-to-point", "{interfaces}");
+    let routes = ospfd_get(&lab, "r1", "/ospf/routes").expect("routes");
+    assert!(routes["routes"]["10.0.0.2/32"].is_object(), "{routes}");
+    let instance = ospfd_get(&lab, "r1", "/ospf").expect("instance");
+    assert_eq!(instance["full_adjacencies"], 1, "{instance}");
+    assert_eq!(instance["kernel"]["installed"], 1, "{instance}");
+    assert_eq!(instance["kernel"]["errors"], 0, "{instance}");
+    let database = ospfd_get(&lab, "r1", "/ospf/database?type=router&lsid=10.0.0.2").expect("database");
+    assert_eq!(database["lsas"][0]["advertising_router"], "10.0.0.2", "{database}");
+
+    lab.down_and_assert_clean(&before);
+}
+
+/// (f) A /32 VIP added on `lo` is announced (FRR installs it); removed, it is withdrawn.
+#[test]
+fn p2p_vip_announced_and_withdrawn() {
+    if !require_root("ospf_interop::p2p_vip_announced_and_withdrawn") {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let lab = LabUnderTest::up("ospf-frr-p2p.clab.yml");
+    wait_frr_full(&lab, "r2", "10.0.0.1", Duration::from_secs(20));
+    wait_route(&lab, "r2", "10.0.0.1", "ospf", Duration::from_secs(10), any_hop);
+    assert!(
+        routes_to(&lab, "r2", "203.0.113.10").expect("routes").is_empty(),
+        "no VIP route before the address exists"
+    );
+
+    let added = Instant::now();
+    exec_ok(&lab, "r1", &["ip", "address", "add", "203.0.113.10/32", "dev", "lo"]);
+    let route = wait_route(
+        &lab,
+        "r2",
+        "203.0.113.10",
+        "ospf",
+        Duration::from_secs(5),
+        via("10.0.12.1", "eth1"),
+    );
+    println!(
+        "VIP 203.0.113.10/32 in FRR's kernel {} after `ip address add`: {route}",
+        secs(added)
+    );
+    ping(&lab, "r2", "10.0.0.2", "203.0.113.10");
+
+    let removed = Instant::now();
+    exec_ok(&lab, "r1", &["ip", "address", "del", "203.0.113.10/32", "dev", "lo"]);
+    wait_for("the VIP to leave FRR's kernel", Duration::from_secs(5), || {
+        let routes = routes_to(&lab, "r2", "203.0.113.10")?;
+        if routes.is_empty() {
+            Ok(())
+        } else {
+            Err(Value::Array(routes).to_string())
+        }
+    });
+    println!(
+        "VIP withdrawn from FRR's kernel {} after `ip address del`",
+        secs(removed)
+    );
+
+    lab.down_and_assert_clean(&before);
+}
+
+/// (e) FRR's ospfd killed and started again the way okapi-lab started it: the adjacency
+/// re-forms and routes come back, with the same okapi-ospfd process.
+#[test]
+fn p2p_frr_restart_reforms_adjacency() {
+    if !require_root("ospf_interop::p2p_frr_restart_reforms_adjacency") {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let lab = LabUnderTest::up("ospf-frr-p2p.clab.yml");
+    wait_frr_full(&lab, "r2", "10.0.0.1", Duration::from_secs(20));
+    wait_okapi_full(&lab, "r1", &["10.0.0.2"], Duration::from_secs(20));
+    wait_route(&lab, "r1", "10.0.0.2", "ospf", Duration::from_secs(10), any_hop);
+    let pid = ospfd_pid(&lab, "r1");
+
+    let argv: Vec<String> = lab
+        .state()
+        .processes
+        .iter()
+        .find(|process| process.node == "r2" && process.name == "ospfd")
+        .map(|process| process.argv.clone())
+        .expect("okapi-lab recorded FRR's ospfd on r2");
+    let pid_file = lab.node_dir("r2").expect("node dir").join("fs/run/frr/ospfd.pid");
+    let frr_pid = std::fs::read_to_string(&pid_file)
+        .unwrap_or_else(|error| panic!("{}: {error}", pid_file.display()))
+        .trim()
+        .to_string();
+    let killed = Instant::now();
+    exec_ok(&lab, "r2", &["kill", "-KILL", &frr_pid]);
+
+    // okapi-ospfd notices (dead interval 4 s) and withdraws the route.
+    wait_for("okapi-ospfd to lose the neighbor", Duration::from_secs(10), || {
+        let neighbors = okapi_neighbors(&lab, "r1")?;
+        if neighbors.iter().any(|neighbor| neighbor["state"] == "Full") {
+            Err(Value::Array(neighbors).to_string())
+        } else {
+            Ok(())
+        }
+    });
+    wait_for("10.0.0.2 to leave r1's kernel", Duration::from_secs(5), || {
+        let routes = routes_to(&lab, "r1", "10.0.0.2")?;
+        if routes.iter().any(is_ospf) {
+            Err(Value::Array(routes).to_string())
+        } else {
+            Ok(())
+        }
+    });
+    println!("okapi-ospfd dropped FRR {} after the kill", secs(killed));
+
+    let restarted = Instant::now();
+    let log = lab.node_dir("r2").expect("node dir").join("ospfd-restarted.log");
+    let log = std::fs::File::create(&log).unwrap_or_else(|error| panic!("{}: {error}", log.display()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut child: Child = lab
+        .command("r2", &argv)
+        .expect("command")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("starting FRR's ospfd again");
+    // The new ospfd has no configuration until the integrated config is applied again.
+    wait_for("vtysh -b on r2", Duration::from_secs(10), || {
+        let output = lab.exec("r2", &["vtysh", "-b"]).map_err(|error| error.to_string())?;
+        let ospf = vtysh_json(&lab, "r2", "show ip ospf json")?;
+        if output.status.success() && ospf["routerId"] == "10.0.0.2" {
+            Ok(())
+        } else {
+            Err(format!("{output:?} {ospf}"))
+        }
+    });
+    wait_frr_full(&lab, "r2", "10.0.0.1", Duration::from_secs(20));
+    wait_okapi_full(&lab, "r1", &["10.0.0.2"], Duration::from_secs(20));
+    wait_route(
+        &lab,
+        "r1",
+        "10.0.0.2",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.12.2", "eth1"),
+    );
+    wait_route(&lab, "r2", "10.0.0.1", "ospf", Duration::from_secs(10), any_hop);
+    println!(
+        "adjacency and routes back {} after FRR's ospfd started again",
+        secs(restarted)
+    );
+    assert_eq!(ospfd_pid(&lab, "r1"), pid, "okapi-ospfd did not restart");
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.2");
+
+    lab.down_and_assert_clean(&before);
+    let _ = child.wait();
+}
+
+/// okapi-ospfd crashes (SIGKILL) and is started again: its routes stay in the kernel all
+/// along, the new process adopts the ones SPF reproduces without touching them, and deletes a
+/// protocol-188 route it does not reproduce once the grace period (dead interval + 5 s) ends.
+#[test]
+fn p2p_okapi_restart_adopts_routes() {
+    if !require_root("ospf_interop::p2p_okapi_restart_adopts_routes") {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let lab = LabUnderTest::up("ospf-frr-p2p.clab.yml");
+    wait_okapi_full(&lab, "r1", &["10.0.0.2"], Duration::from_secs(20));
+    wait_route(
+        &lab,
+        "r1",
+        "10.0.0.2",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.12.2", "eth1"),
+    );
+    // A route of ours the next run will not reproduce.
+    exec_ok(
+        &lab,
+        "r1",
+        &[
+            "ip",
+            "route",
+            "add",
+            "192.0.2.99/32",
+            "via",
+            "10.0.12.2",
+            "proto",
+            "188",
+            "metric",
+            "110",
+        ],
+    );
+    let argv: Vec<String> = lab
+        .state()
+        .processes
+        .iter()
+        .find(|process| process.node == "r1" && process.name == "okapi-ospfd")
+        .map(|process| process.argv.clone())
+        .expect("okapi-lab recorded okapi-ospfd on r1");
+    let old_pid = ospfd_pid(&lab, "r1");
+    let killed = Instant::now();
+    exec_ok(&lab, "r1", &["kill", "-KILL", &old_pid.to_string()]);
+
+    let log = lab.node_dir("r1").expect("node dir").join("okapi-ospfd-restarted.log");
+    let log = std::fs::File::create(&log).unwrap_or_else(|error| panic!("{}: {error}", log.display()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut child: Child = lab
+        .command("r1", &argv)
+        .expect("command")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("starting okapi-ospfd again");
+    // Until the new process is Full again and a little after, the route never leaves.
+    let mut full_at = None;
+    while full_at.is_none_or(|at: Instant| at.elapsed() < Duration::from_secs(1)) {
+        assert!(killed.elapsed() < Duration::from_secs(20), "okapi-ospfd not Full again");
+        let routes = routes_to(&lab, "r1", "10.0.0.2").expect("routes");
+        assert!(
+            routes.iter().any(is_ospf),
+            "10.0.0.2 left the kernel {} after the crash: {routes:?}",
+            secs(killed)
+        );
+        if full_at.is_none()
+            && okapi_neighbors(&lab, "r1")
+                .is_ok_and(|neighbors| neighbors.iter().any(|neighbor| neighbor["state"] == "Full"))
+        {
+            full_at = Some(Instant::now());
+            println!("okapi-ospfd Full again {} after the crash", secs(killed));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_ne!(ospfd_pid(&lab, "r1"), old_pid);
+    let instance = ospfd_get(&lab, "r1", "/ospf").expect("instance");
+    let kernel = &instance["kernel"];
+    assert_eq!(kernel["stale"], 1, "192.0.2.99 waits for the grace period: {kernel}");
+    assert_eq!(kernel["replaced"], 0, "10.0.0.2 adopted, not replaced: {kernel}");
+    assert!(kernel["grace_remaining_ms"].as_u64().is_some(), "{kernel}");
+    assert!(!routes_to(&lab, "r1", "192.0.2.99").expect("routes").is_empty());
+    wait_for("the stale route to go", Duration::from_secs(15), || {
+        let routes = routes_to(&lab, "r1", "192.0.2.99")?;
+        if routes.is_empty() {
+            Ok(())
+        } else {
+            Err(Value::Array(routes).to_string())
+        }
+    });
+    println!("stale route deleted {} after the crash", secs(killed));
+    let routes = routes_to(&lab, "r1", "10.0.0.2").expect("routes");
+    assert!(routes.iter().any(is_ospf), "{routes:?}");
+
+    lab.down_and_assert_clean(&before);
+    let _ = child.wait();
+}
+
+// ──────────────────────────────────────────── LAN ────────────────────────────────────────────
+
+/// (b) okapi-ospfd, FRR and BIRD on a bridge: Full with both, everyone's loopbacks in every
+/// kernel, ping. `okapi_state` is our interface's state, `dr` the DR's router ID.
+fn lan(file: &str, test: &str, okapi_state: &str, dr: &str, bdr: &str) {
+    if !require_root(test) {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let started = Instant::now();
+    let lab = LabUnderTest::up(file);
+
+    let ours = wait_okapi_full(&lab, "r1", &["10.0.0.2", "10.0.0.3"], Duration::from_secs(30));
+    println!("okapi-ospfd Full with FRR and BIRD {} after up", secs(started));
+    let frr = wait_frr_full(&lab, "r2", "10.0.0.1", Duration::from_secs(20));
+    let bird = wait_for("BIRD Full with okapi-ospfd", Duration::from_secs(20), || {
+        let neighbors = bird_neighbors(&lab, "r3")?;
+        neighbors
+            .iter()
+            .find(|(id, state)| id == "10.0.0.1" && state.starts_with("Full"))
+            .map(|(_, state)| state.clone())
+            .ok_or_else(|| format!("{neighbors:?}"))
+    });
+    println!("FRR sees okapi as {frr}, BIRD as {bird}");
+
+    let interface = ospfd_get(&lab, "r1", "/ospf/interfaces?name=eth1").expect("interface");
+    let interface = &interface["interfaces"][0];
+    assert_eq!(interface["state"], okapi_state, "{interface}");
+    assert_eq!(interface["dr_id"], dr, "{interface}");
+    assert_eq!(interface["bdr_id"], bdr, "{interface}");
+    let role = |id: &str| {
+        if id == dr {
+            "DR"
+        } else if id == bdr {
+            "Backup"
+        } else {
+            "DROther"
+        }
+    };
+    for neighbor in &ours {
+        let id = neighbor["router_id"].as_str().unwrap_or_default();
+        assert_eq!(neighbor["role"], role(id), "{neighbor}");
+    }
+    // FRR says Full/DR, Full/Backup, Full/DROther; BIRD Full/DR, Full/BDR, Full/Other.
+    let (expected_frr, expected_bird) = match role("10.0.0.1") {
+        "DR" => ("Full/DR", "Full/DR"),
+        "Backup" => ("Full/Backup", "Full/BDR"),
+        _ => ("Full/DROther", "Full/Other"),
+    };
+    assert_eq!(frr, expected_frr, "FRR's view of okapi's role");
+    assert_eq!(bird, expected_bird, "BIRD's view of okapi's role");
+
+    // Routes everywhere: ours proto 188, FRR's "ospf", BIRD's "bird" (BIRD originates its
+    // router-LSA with MinLSInterval 5 s, so its loopback arrives a few seconds later).
+    for (node, destination, gateway, protocol) in [
+        ("r1", "10.0.0.2", "10.0.123.2", "ospf"),
+        ("r1", "10.0.0.3", "10.0.123.3", "ospf"),
+        ("r2", "10.0.0.1", "10.0.123.1", "ospf"),
+        ("r2", "10.0.0.3", "10.0.123.3", "ospf"),
+        ("r3", "10.0.0.1", "10.0.123.1", "bird"),
+        ("r3", "10.0.0.2", "10.0.123.2", "bird"),
+    ] {
+        let route = wait_route(
+            &lab,
+            node,
+            destination,
+            protocol,
+            Duration::from_secs(20),
+            move |route| route["gateway"] == gateway,
+        );
+        if node == "r1" {
+            assert_eq!(route["metric"], 110, "{route}");
+        }
+    }
+    println!("every loopback in every kernel {} after up", secs(started));
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.2");
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.3");
+    ping(&lab, "r2", "10.0.0.2", "10.0.0.1");
+    ping(&lab, "r3", "10.0.0.3", "10.0.0.1");
+
+    // As DR we originate the LAN's network-LSA; otherwise FRR does.
+    let networks = ospfd_get(&lab, "r1", "/ospf/database?type=network").expect("database");
+    let advertising = networks["lsas"][0]["advertising_router"].clone();
+    assert_eq!(advertising, dr, "{networks}");
+
+    lab.down_and_assert_clean(&before);
+}
+
+#[test]
+fn lan_okapi_dr_with_frr_and_bird() {
+    lan(
+        "ospf-lan.clab.yml",
+        "ospf_interop::lan_okapi_dr_with_frr_and_bird",
+        "DR",
+        "10.0.0.1",
+        "10.0.0.2",
+    );
+}
+
+#[test]
+fn lan_okapi_drother_with_frr_and_bird() {
+    lan(
+        "ospf-lan-drother.clab.yml",
+        "ospf_interop::lan_okapi_drother_with_frr_and_bird",
+        "DROther",
+        "10.0.0.2",
+        "10.0.0.3",
+    );
+}
+
+// ──────────────────────────────────────────── MD5 ────────────────────────────────────────────
+
+fn rejected(lab: &LabUnderTest, reason: &str) -> u64 {
+    ospfd_get(lab, "r1", "/ospf/interfaces?name=eth1")
+        .ok()
+        .and_then(|json| json["interfaces"][0]["counters"]["rejected"][reason].as_u64())
+        .unwrap_or(0)
+}
+
+/// (c) Keyed MD5 on both sides: Full. FRR's key changed: the adjacency goes, no Full comes
+/// back, and our `bad-digest` counter grows.
+#[test]
+fn md5_full_then_wrong_key_refused() {
+    if !require_root("ospf_interop::md5_full_then_wrong_key_refused") {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let started = Instant::now();
+    let lab = LabUnderTest::up("ospf-md5.clab.yml");
+    wait_frr_full(&lab, "r2", "10.0.0.1", Duration::from_secs(20));
+    wait_okapi_full(&lab, "r1", &["10.0.0.2"], Duration::from_secs(20));
+    wait_route(&lab, "r1", "10.0.0.2", "ospf", Duration::from_secs(10), any_hop);
+    println!("MD5 Full and routes {} after up", secs(started));
+    let interface = ospfd_get(&lab, "r1", "/ospf/interfaces?name=eth1").expect("interface");
+    assert_eq!(interface["interfaces"][0]["auth"], "md5", "{interface}");
+    assert_eq!(rejected(&lab, "bad-digest"), 0, "{interface}");
+
+    exec_ok(
+        &lab,
+        "r2",
+        &[
+            "vtysh",
+            "-c",
+            "configure terminal",
+            "-c",
+            "interface eth1",
+            "-c",
+            "no ip ospf message-digest-key 1",
+            "-c",
+            "ip ospf message-digest-key 1 md5 not-the-lab-key",
+        ],
+    );
+    let changed = Instant::now();
+    let first = wait_for("bad-digest refusals", Duration::from_secs(5), || {
+        match rejected(&lab, "bad-digest") {
+            0 => Err("bad-digest = 0".to_string()),
+            count => Ok(count),
+        }
+    });
+    wait_for("okapi-ospfd to drop the neighbor", Duration::from_secs(10), || {
+        let neighbors = okapi_neighbors(&lab, "r1")?;
+        if neighbors.iter().any(|neighbor| neighbor["state"] == "Full") {
+            Err(Value::Array(neighbors).to_string())
+        } else {
+            Ok(())
+        }
+    });
+    wait_for("FRR to drop okapi", Duration::from_secs(10), || {
+        if frr_full_with(&lab, "r2", "10.0.0.1") {
+            Err("FRR still Full".to_string())
+        } else {
+            Ok(())
+        }
+    });
+    println!("wrong key: adjacency gone {} after the change", secs(changed));
+    // It stays gone, and the counter keeps growing with every Hello FRR sends.
+    std::thread::sleep(Duration::from_secs(2));
+    let neighbors = okapi_neighbors(&lab, "r1").expect("neighbors");
+    assert!(
+        neighbors.iter().all(|neighbor| neighbor["state"] != "Full"),
+        "{neighbors:?}"
+    );
+    assert!(!frr_full_with(&lab, "r2", "10.0.0.1"), "FRR Full with a wrong key");
+    let later = rejected(&lab, "bad-digest");
+    println!("bad-digest counter: {first} then {later}");
+    assert!(later > first, "bad-digest grows: {first} then {later}");
+
+    lab.down_and_assert_clean(&before);
+}
+
+// ────────────────────────────────────────── triangle ──────────────────────────────────────────
+
+fn nexthop_devices(route: &Value) -> Vec<String> {
+    match route["nexthops"].as_array() {
+        Some(hops) => {
+            let mut devices: Vec<String> = hops
+                .iter()
+                .filter_map(|hop| hop["dev"].as_str().map(str::to_string))
+                .collect();
+            devices.sort();
+            devices
+        }
+        None => route["dev"].as_str().map(str::to_string).into_iter().collect(),
+    }
+}
+
+/// (d) okapi-ospfd with two FRR routers in a triangle: ECMP where costs tie; a link taken
+/// down re-routes through the remaining path, and back when it returns.
+#[test]
+fn triangle_link_down_reconverges() {
+    if !require_root("ospf_interop::triangle_link_down_reconverges") {
+        return;
+    }
+    let _turn = turn();
+    let before = HostSnapshot::take();
+    let started = Instant::now();
+    let lab = LabUnderTest::up("ospf-triangle.clab.yml");
+    wait_okapi_full(&lab, "r1", &["10.0.0.2", "10.0.0.3"], Duration::from_secs(20));
+    wait_route(
+        &lab,
+        "r1",
+        "10.0.0.2",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.12.2", "eth1"),
+    );
+    wait_route(
+        &lab,
+        "r1",
+        "10.0.0.3",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.13.3", "eth2"),
+    );
+    let ecmp = wait_route(&lab, "r1", "10.0.23.0/24", "ospf", Duration::from_secs(10), |route| {
+        nexthop_devices(route) == ["eth1", "eth2"]
+    });
+    println!("converged {} after up; ECMP: {ecmp}", secs(started));
+    wait_route(
+        &lab,
+        "r2",
+        "10.0.0.1",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.12.1", "eth1"),
+    );
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.2");
+
+    let down = Instant::now();
+    exec_ok(&lab, "r1", &["ip", "link", "set", "eth1", "down"]);
+    let route = wait_route(
+        &lab,
+        "r1",
+        "10.0.0.2",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.13.3", "eth2"),
+    );
+    println!("r1 -> 10.0.0.2 through r3 {} after eth1 went down: {route}", secs(down));
+    wait_route(
+        &lab,
+        "r2",
+        "10.0.0.1",
+        "ospf",
+        Duration::from_secs(10),
+        via("10.0.23.3", "eth2"),
+    );
+    wait_route(&lab, "r1", "10.0.23.0/24", "ospf", Duration::from_secs(10), |route| {
+        nexthop_devices(route) == ["eth2"]
+    });
+    println!("both directions through r3 {} after eth1 went down", secs(down));
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.2");
+    let interfaces = ospfd_get(&lab, "r1", "/ospf/interfaces?name=eth1").expect("interface");
+    assert_eq!(interfaces["interfaces"][0]["state"], "Down", "{interfaces}");
+
+    let up = Instant::now();
+    exec_ok(&lab, "r1", &["ip", "link", "set", "eth1", "up"]);
+    wait_route(
+        &lab,
+        "r1",
+        "10.0.0.2",
+        "ospf",
+        Duration::from_secs(15),
+        via("10.0.12.2", "eth1"),
+    );
+    wait_route(&lab, "r1", "10.0.23.0/24", "ospf", Duration::from_secs(10), |route| {
+        nexthop_devices(route) == ["eth1", "eth2"]
+    });
+    println!("direct route and ECMP back {} after eth1 came up", secs(up));
+    ping(&lab, "r1", "10.0.0.1", "10.0.0.2");
+    let instance = ospfd_get(&lab, "r1", "/ospf").expect("instance");
+    assert_eq!(instance["kernel"]["errors"], 0, "{instance}");
+
+    lab.down_and_assert_clean(&before);
+}
