@@ -231,7 +231,9 @@ impl Daemon {
 
     async fn packet(&mut self, buffer: &[u8], received: ReceivedV4) {
         if received.truncated {
+            // Never with a MAX_DATAGRAM buffer; counted and logged all the same.
             self.io.truncated += 1;
+            self.log_rejected(received.ifindex, received.source, "truncated-datagram", Instant::now());
             return;
         }
         let input = Input::Packet {
@@ -301,22 +303,27 @@ impl Daemon {
                     ifindex,
                     source,
                     reason,
-                } => {
-                    if let Some(line) = self.rejects.note(ifindex, reason, source, now) {
-                        let interface = self.interface_name(ifindex);
-                        let suppressed = line.suppressed;
-                        if rejects::is_transient(reason) {
-                            tracing::debug!(%interface, %source, suppressed, "packet refused: {reason}");
-                        } else {
-                            tracing::warn!(%interface, %source, suppressed, "packet refused: {reason}");
-                        }
-                    }
-                }
+                } => self.log_rejected(ifindex, source, reason, now),
             }
         }
         if interfaces_changed {
             self.refresh_sources(now);
             self.sync_memberships();
+        }
+    }
+
+    /// Logs a refused packet (the counter is the caller's), at most one line per interface
+    /// and reason per [`rejects::LOG_INTERVAL`].
+    fn log_rejected(&mut self, ifindex: u32, source: Ipv4Addr, reason: &'static str, now: Instant) {
+        let Some(line) = self.rejects.note(ifindex, reason, source, now) else {
+            return;
+        };
+        let interface = self.interface_name(ifindex);
+        let suppressed = line.suppressed;
+        if rejects::is_transient(reason) {
+            tracing::debug!(%interface, %source, suppressed, "packet refused: {reason}");
+        } else {
+            tracing::warn!(%interface, %source, suppressed, "packet refused: {reason}");
         }
     }
 

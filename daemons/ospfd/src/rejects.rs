@@ -14,9 +14,15 @@ pub const LOG_INTERVAL: Duration = Duration::from_secs(10);
 const MAX_ENTRIES: usize = 4_096;
 
 /// Refusals that happen in normal operation while adjacencies and interfaces change state
-/// (a packet that arrives just before its interface is up, a flood racing the database
-/// exchange): logged at debug level, counted like the others.
-pub const TRANSIENT: &[&str] = &["interface-down", "neighbor-state", "unknown-neighbor"];
+/// (a packet that arrives just before its interface is up or just after it left the
+/// configuration, a flood racing the database exchange): logged at debug level, counted like
+/// the others.
+pub const TRANSIENT: &[&str] = &[
+    "interface-down",
+    "unknown-interface",
+    "neighbor-state",
+    "unknown-neighbor",
+];
 
 pub fn is_transient(reason: &str) -> bool {
     TRANSIENT.contains(&reason)

@@ -300,40 +300,17 @@ fn show_version(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply,
 }
 
 fn show_interface(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
-    let answer = shell.daemons.first("/interfaces")?;
-    let list = answer
-        .value
-        .get("interfaces")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            ShellError::bad_answer(&answer.socket, "answer to GET /interfaces has no \"interfaces\" list")
-        })?;
-    let selected: Vec<Value> = match invocation.arg("ifname") {
-        Some(name) => {
-            let found: Vec<Value> = list
-                .iter()
-                .filter(|i| i.get("name").and_then(Value::as_str) == Some(name))
-                .cloned()
-                .collect();
-            if found.is_empty() {
-                return Err(ShellError::NoSuchInterface(name.to_string()));
-            }
-            found
-        }
-        None if invocation.json() => return Ok(Reply::text(render::json(&answer.value))),
-        None => list.clone(),
-    };
-    Ok(Reply::text(if invocation.json() {
-        render::json(&json!({ "interfaces": selected }))
-    } else {
-        render::interfaces(&selected)
-    }))
+    const PATH: &str = "/interfaces";
+    let answer = shell.daemons.first(PATH)?;
+    let list = answer_list(&answer, PATH, "interfaces")?;
+    interfaces_reply(
+        invocation,
+        &answer,
+        list,
+        |name| ShellError::NoSuchInterface(name.to_string()),
+        render::interfaces,
+    )
 }
-
-// ----- show ip ospf: okapi-ospfd only -----
-
-/// The table, hence the socket, of okapi-ospfd.
-const OSPF: &str = "ospf";
 
 /// The list under `key` of an answer to `GET path`, or an error naming the socket.
 fn answer_list<'a>(answer: &'a Answer, path: &str, key: &str) -> Result<&'a Vec<Value>, ShellError> {
@@ -343,6 +320,43 @@ fn answer_list<'a>(answer: &'a Answer, path: &str, key: &str) -> Result<&'a Vec<
         .and_then(Value::as_array)
         .ok_or_else(|| ShellError::bad_answer(&answer.socket, &format!("answer to GET {path} has no \"{key}\" list")))
 }
+
+/// The interfaces of `list` (from `answer`) that the command's `ifname` selects, all of them
+/// without one (`missing` makes the error for a name no interface has): as JSON, or as
+/// `render_text` makes them.
+fn interfaces_reply(
+    invocation: &Invocation<Action>,
+    answer: &Answer,
+    list: &[Value],
+    missing: impl FnOnce(&str) -> ShellError,
+    render_text: impl FnOnce(&[Value]) -> String,
+) -> Result<Reply, ShellError> {
+    let selected: Vec<Value> = match invocation.arg("ifname") {
+        Some(name) => {
+            let found: Vec<Value> = list
+                .iter()
+                .filter(|i| i.get("name").and_then(Value::as_str) == Some(name))
+                .cloned()
+                .collect();
+            if found.is_empty() {
+                return Err(missing(name));
+            }
+            found
+        }
+        None if invocation.json() => return Ok(Reply::text(render::json(&answer.value))),
+        None => list.to_vec(),
+    };
+    Ok(Reply::text(if invocation.json() {
+        render::json(&json!({ "interfaces": selected }))
+    } else {
+        render_text(&selected)
+    }))
+}
+
+// ----- show ip ospf: okapi-ospfd only -----
+
+/// The table, hence the socket, of okapi-ospfd.
+const OSPF: &str = "ospf";
 
 /// A second question that only improves the text (names, router ID): its failure is not the
 /// command's.
@@ -373,26 +387,13 @@ fn show_ip_ospf_interface(shell: &Shell, invocation: &Invocation<Action>) -> Res
     // gets the same message whatever the daemon would answer.
     let answer = shell.daemons.get(OSPF, PATH)?;
     let list = answer_list(&answer, PATH, "interfaces")?;
-    let selected: Vec<Value> = match invocation.arg("ifname") {
-        Some(name) => {
-            let found: Vec<Value> = list
-                .iter()
-                .filter(|i| i.get("name").and_then(Value::as_str) == Some(name))
-                .cloned()
-                .collect();
-            if found.is_empty() {
-                return Err(ShellError::NotFound(format!("OSPF is not enabled on interface {name}")));
-            }
-            found
-        }
-        None if invocation.json() => return Ok(Reply::text(render::json(&answer.value))),
-        None => list.clone(),
-    };
-    Ok(Reply::text(if invocation.json() {
-        render::json(&json!({ "interfaces": selected }))
-    } else {
-        render::ospf::interfaces(&selected, optional(shell, "/ospf").as_ref())
-    }))
+    interfaces_reply(
+        invocation,
+        &answer,
+        list,
+        |name| ShellError::NotFound(format!("OSPF is not enabled on interface {name}")),
+        |selected| render::ospf::interfaces(selected, optional(shell, "/ospf").as_ref()),
+    )
 }
 
 fn show_ip_ospf_neighbor(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {

@@ -39,8 +39,10 @@ pub const REASONS: &[&str] = &[
     "mtu-mismatch",
     // D.4.3: the cryptographic sequence number went down (a replay).
     "sequence",
-    // The interface is down, passive, or not configured.
+    // The interface is down or passive.
     "interface-down",
+    // The ifindex is not an OSPF interface (counted in `InstanceCounters::unknown_interface`).
+    "unknown-interface",
     // max_neighbors_per_interface reached.
     "too-many-neighbors",
     // max_lsas reached: an LSA was not installed.

@@ -13,6 +13,7 @@
 //! The master retransmits its last DD every RxmtInterval until answered; the slave answers
 //! a duplicate with its last DD, which it keeps for RouterDeadInterval after the exchange.
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
@@ -213,8 +214,9 @@ impl Instance {
         match state {
             // "Down: The packet should be rejected."
             NeighborState::Down | NeighborState::Init => self.reject(ifindex, source, "neighbor-state"),
-            // "2-Way: The packet should be ignored."
-            NeighborState::TwoWay => {}
+            // "2-Way: The packet should be ignored." (Counted like the other packets a
+            // neighbor's state makes us ignore.)
+            NeighborState::TwoWay => self.reject(ifindex, source, "neighbor-state"),
             NeighborState::ExStart => self.dd_in_exstart(ifindex, router_id, dd, now),
             NeighborState::Exchange => self.dd_in_exchange(ifindex, router_id, dd, now),
             NeighborState::Loading | NeighborState::Full => self.dd_after_exchange(ifindex, router_id, dd, now),
@@ -264,22 +266,12 @@ impl Instance {
 
     /// §10.6 Exchange.
     fn dd_in_exchange(&mut self, ifindex: u32, router_id: Ipv4Addr, dd: DatabaseDescription, now: Instant) {
+        if self.handled_as_duplicate(ifindex, router_id, &dd) {
+            return;
+        }
         let Some(neighbor) = self.neighbor(ifindex, router_id) else {
             return;
         };
-        let this = LastDd {
-            flags: dd.flags,
-            options: dd.options,
-            sequence: dd.dd_sequence_number,
-        };
-        // "Duplicate Database Description packets are discarded by the master, and cause
-        // the slave to retransmit the last Database Description packet that it had sent."
-        if neighbor.last_rx_dd == Some(this) {
-            if neighbor.role == DdRole::Slave {
-                self.resend_last_dd(ifindex, router_id);
-            }
-            return;
-        }
         let master = neighbor.role == DdRole::Master;
         let mismatch =
             // "If the state of the MS-bit is inconsistent with the master/slave state of
@@ -310,33 +302,36 @@ impl Instance {
     /// Duplicate packets should be discarded by the master. The slave must respond to
     /// duplicates by repeating the last Database Description packet that it had sent."
     fn dd_after_exchange(&mut self, ifindex: u32, router_id: Ipv4Addr, dd: DatabaseDescription, now: Instant) {
-        let Some(neighbor) = self.neighbor(ifindex, router_id) else {
-            return;
+        if !self.handled_as_duplicate(ifindex, router_id, &dd) {
+            self.neighbor_event(ifindex, router_id, NeighborEvent::SeqNumberMismatch, now);
+        }
+    }
+
+    /// §10.6 (Exchange, Loading, Full): "Duplicate Database Description packets are
+    /// discarded by the master, and cause the slave to retransmit the last Database
+    /// Description packet that it had sent." True when `dd` is a duplicate (handled).
+    fn handled_as_duplicate(&mut self, ifindex: u32, router_id: Ipv4Addr, dd: &DatabaseDescription) -> bool {
+        let Some(interface) = self.interfaces.get(&ifindex) else {
+            return false;
+        };
+        let Some(neighbor) = interface.neighbors.get(&router_id) else {
+            return false;
         };
         let this = LastDd {
             flags: dd.flags,
             options: dd.options,
             sequence: dd.dd_sequence_number,
         };
-        if neighbor.last_rx_dd == Some(this) {
-            if neighbor.role == DdRole::Slave {
-                self.resend_last_dd(ifindex, router_id);
-            }
-            return;
+        if neighbor.last_rx_dd != Some(this) {
+            return false;
         }
-        self.neighbor_event(ifindex, router_id, NeighborEvent::SeqNumberMismatch, now);
-    }
-
-    fn resend_last_dd(&mut self, ifindex: u32, router_id: Ipv4Addr) {
-        let Some(interface) = self.interfaces.get(&ifindex) else {
-            return;
-        };
-        let Some(neighbor) = interface.neighbors.get(&router_id) else {
-            return;
-        };
-        let Some(dd) = neighbor.last_tx_dd.clone() else { return };
-        let destination = Self::neighbor_destination(interface.config.network_type, neighbor.address);
-        self.send(ifindex, destination, PacketBody::DatabaseDescription(dd));
+        if neighbor.role == DdRole::Slave
+            && let Some(last) = neighbor.last_tx_dd.clone()
+        {
+            let destination = Self::neighbor_destination(interface.config.network_type, neighbor.address);
+            self.send(ifindex, destination, PacketBody::DatabaseDescription(last));
+        }
+        true
     }
 
     /// §10.6: "When the router accepts a received Database Description Packet as the next
@@ -463,20 +458,23 @@ impl Instance {
         let delay = interface.config.transmit_delay;
         let destination = Self::neighbor_destination(interface.config.network_type, neighbor.address);
         let mut lsas: Vec<Lsa> = Vec::with_capacity(request.entries.len());
+        // Each LSA is sent once, however often the request lists it: a 64 KiB request naming
+        // one large LSA thousands of times must not make thousands of copies.
+        let mut answered: BTreeSet<LsaKey> = BTreeSet::new();
         for entry in &request.entries {
             let found = u8::try_from(entry.ls_type)
                 .ok()
                 .map(|ls_type| LsaKey::new(LsaType(ls_type), entry.link_state_id, entry.advertising_router))
-                .and_then(|key| self.lsdb.get(&key));
-            match found {
-                Some(found) => lsas.push(found.lsa_for_flooding(now, delay)),
-                None => {
-                    // "If an LSA cannot be found in the database, something has gone wrong
-                    // with the Database Exchange process, and neighbor event BadLSReq
-                    // should be generated."
-                    self.neighbor_event(ifindex, router_id, NeighborEvent::BadLsReq, now);
-                    return;
-                }
+                .and_then(|key| Some((key, self.lsdb.get(&key)?)));
+            let Some((key, found)) = found else {
+                // "If an LSA cannot be found in the database, something has gone wrong with
+                // the Database Exchange process, and neighbor event BadLSReq should be
+                // generated."
+                self.neighbor_event(ifindex, router_id, NeighborEvent::BadLsReq, now);
+                return;
+            };
+            if answered.insert(key) {
+                lsas.push(found.lsa_for_flooding(now, delay));
             }
         }
         self.send_updates(ifindex, destination, lsas);
@@ -561,5 +559,110 @@ impl Instance {
         for (ifindex, router_id) in next {
             self.send_ls_request(ifindex, router_id, now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, InterfaceConfig};
+    use crate::instance::Input;
+    use crate::packet::Hello;
+    use crate::testkit::{A, A_ADDRESS, B, IFINDEX, Pair, encode_as, from_b, rejected, sent, updates};
+
+    fn request(routers: &[Ipv4Addr]) -> PacketBody {
+        let entries = routers
+            .iter()
+            .map(|router| LsRequestEntry {
+                ls_type: u32::from(LsaType::ROUTER.0),
+                link_state_id: *router,
+                advertising_router: *router,
+            })
+            .collect();
+        PacketBody::LinkStateRequest(LinkStateRequest { entries })
+    }
+
+    #[test]
+    fn rfc2328_10_7_request_for_a_missing_lsa_is_bad_ls_req() {
+        let mut pair = Pair::full();
+        let outputs = pair.send_as_b(request(&[Ipv4Addr::new(3, 3, 3, 3)]));
+        assert_eq!(pair.a.neighbor_state(IFINDEX, B), Some(NeighborState::ExStart));
+        assert!(outputs.iter().any(|output| matches!(
+            output,
+            crate::Output::NeighborChanged {
+                event: NeighborEvent::BadLsReq,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn rfc2328_10_7_request_is_answered_with_the_database_copy() {
+        let mut pair = Pair::full();
+        let outputs = pair.send_as_b(request(&[A]));
+        let answered = updates(&sent(&outputs));
+        assert_eq!(answered.len(), 1);
+        assert_eq!(LsaKey::of(answered[0].header()), LsaKey::new(LsaType::ROUTER, A, A));
+    }
+
+    #[test]
+    fn rfc2328_10_7_an_lsa_requested_many_times_is_sent_once() {
+        let mut pair = Pair::full();
+        let outputs = pair.send_as_b(request(&[A; 1_000]));
+        let answered = updates(&sent(&outputs));
+        assert_eq!(answered.len(), 1);
+        assert_eq!(LsaKey::of(answered[0].header()), LsaKey::new(LsaType::ROUTER, A, A));
+    }
+
+    #[test]
+    fn rfc2328_10_6_dd_from_a_2_way_neighbor_is_ignored_and_counted() {
+        let now = Instant::now();
+        let mut interface = InterfaceConfig::new(IFINDEX, "eth0");
+        interface.hello_interval = 1;
+        interface.dead_interval = 4;
+        interface.priority = 0;
+        let (mut a, _) = Instance::new(Config::new(A).interface(interface), now);
+        a.handle(
+            Input::AddressAdded {
+                ifindex: IFINDEX,
+                address: A_ADDRESS,
+                prefix_len: 24,
+            },
+            now,
+        );
+        a.handle(
+            Input::InterfaceUp {
+                ifindex: IFINDEX,
+                mtu: 1500,
+            },
+            now,
+        );
+        // B is not eligible either: nobody is DR, so A and B stay 2-Way (§10.4).
+        let hello = Hello {
+            network_mask: Ipv4Addr::new(255, 255, 255, 0),
+            hello_interval: 1,
+            options: Options::E,
+            router_priority: 0,
+            router_dead_interval: 4,
+            designated_router: Ipv4Addr::UNSPECIFIED,
+            backup_designated_router: Ipv4Addr::UNSPECIFIED,
+            neighbors: vec![A],
+        };
+        a.handle(from_b(encode_as(B, PacketBody::Hello(hello))), now);
+        assert_eq!(a.neighbor_state(IFINDEX, B), Some(NeighborState::TwoWay));
+        let dd = DatabaseDescription {
+            interface_mtu: 1500,
+            options: Options::E,
+            flags: DdFlags::I | DdFlags::M | DdFlags::MS,
+            dd_sequence_number: 1,
+            lsa_headers: vec![],
+        };
+        let outputs = a.handle(from_b(encode_as(B, PacketBody::DatabaseDescription(dd))), now);
+        assert_eq!(rejected(&outputs), vec!["neighbor-state"]);
+        assert_eq!(
+            a.interfaces_view(now)[0].counters.rejected.get("neighbor-state"),
+            Some(&1)
+        );
+        assert_eq!(a.neighbor_state(IFINDEX, B), Some(NeighborState::TwoWay));
     }
 }

@@ -15,15 +15,15 @@
 
 use std::cmp::Ordering;
 use std::net::Ipv4Addr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use crate::Lsa;
-use crate::config::{InterfaceAuth, NetworkType};
-use crate::instance::{ALL_D_ROUTERS, ALL_SPF_ROUTERS, Instance, Output};
+use crate::config::InterfaceAuth;
+use crate::instance::{Instance, Output};
 use crate::interface::InterfaceState;
-use crate::lsa::{LSA_HEADER_LEN, LsaHeader, LsaType, MAX_AGE};
+use crate::lsa::{LsaHeader, LsaType, MAX_AGE};
 use crate::lsdb::{Installed, LS_REFRESH_TIME, LsaKey, LsdbFull, MAX_SEQUENCE_NUMBER, compare};
 use crate::neighbor::{NeighborEvent, NeighborState, Retransmit};
 use crate::packet::{LinkStateAck, LinkStateUpdate, PacketBody, PacketType};
@@ -41,6 +41,14 @@ struct EncodedUpdates {
     /// The interface's packet budget (its MTU).
     budget: usize,
     packets: Vec<Bytes>,
+}
+
+/// §13 (8): was the database copy sent back to the neighbor within MinLSArrival? The same
+/// instant counts as recent even when MinLSArrival is 0, so that a Link State Update that
+/// lists one old instance many times gets one copy back, not one per listing.
+fn sent_back_recently(sent: Instant, now: Instant, min_ls_arrival: Duration) -> bool {
+    let since = now.saturating_duration_since(sent);
+    since.is_zero() || since < min_ls_arrival
 }
 
 impl Instance {
@@ -143,18 +151,15 @@ impl Instance {
         let recent = neighbor
             .last_direct_send
             .get(&key)
-            .is_some_and(|sent| now.saturating_duration_since(*sent) < min_ls_arrival);
+            .is_some_and(|sent| sent_back_recently(*sent, now, min_ls_arrival));
         if recent {
             return true;
         }
         neighbor
             .last_direct_send
-            .retain(|_, sent| now.saturating_duration_since(*sent) < min_ls_arrival);
+            .retain(|_, sent| sent_back_recently(*sent, now, min_ls_arrival));
         neighbor.last_direct_send.insert(key, now);
-        let destination = match network_type {
-            NetworkType::PointToPoint => ALL_SPF_ROUTERS,
-            NetworkType::Broadcast => neighbor.address,
-        };
+        let destination = Self::neighbor_destination(network_type, neighbor.address);
         if let Some(entry) = self.lsdb.get(&key) {
             let copy = entry.lsa_for_flooding(now, delay);
             self.send_updates(ifindex, destination, vec![copy]);
@@ -264,16 +269,18 @@ impl Instance {
     pub(crate) fn install(&mut self, lsa: Lsa, now: Instant, from_flooding: bool) -> Result<(), LsdbFull> {
         let key = LsaKey::of(lsa.header());
         let own = self.is_self_originated(&key);
-        if own {
-            // Own LSAs are always held, full or not.
+        if own && !from_flooding {
+            // The LSAs we originate are always held, full or not. Received ones that claim
+            // to be ours (§13.4) count against the limit like any other: a neighbor could
+            // otherwise grow the database without bound with our router ID.
             let limit = self.lsdb.max_lsas();
             self.lsdb.set_max_lsas(usize::MAX);
             let installed = self.lsdb.install(lsa, now, from_flooding);
             self.lsdb.set_max_lsas(limit);
-            self.installed(key, &installed?, true, now);
+            self.installed(key, &installed?, own, now);
         } else {
             let installed = self.lsdb.install(lsa, now, from_flooding)?;
-            self.installed(key, &installed, false, now);
+            self.installed(key, &installed, own, now);
         }
         Ok(())
     }
@@ -415,11 +422,7 @@ impl Instance {
             // state is DR or Backup, send to AllSPFRouters; otherwise AllDRouters" on
             // broadcast networks; AllSPFRouters on point-to-point links. The LS age is
             // incremented by InfTransDelay (§13.3).
-            let destination = if interface.is_broadcast() && !interface.is_dr_or_bdr() {
-                ALL_D_ROUTERS
-            } else {
-                ALL_SPF_ROUTERS
-            };
+            let destination = interface.flooding_destination();
             let copy = entry.lsa_for_flooding(now, interface.config.transmit_delay);
             self.flood_queue.entry((*ifindex, destination)).or_default().push(copy);
             if from.is_some_and(|(from_ifindex, _)| from_ifindex == *ifindex) {
@@ -555,10 +558,7 @@ impl Instance {
             .values()
             .map(|entry| entry.sent + retransmit)
             .min();
-        let destination = match network_type {
-            NetworkType::PointToPoint => ALL_SPF_ROUTERS,
-            NetworkType::Broadcast => neighbor.address,
-        };
+        let destination = Self::neighbor_destination(network_type, neighbor.address);
         interface.counters.retransmitted_lsas = interface.counters.retransmitted_lsas.saturating_add(lsas.len() as u64);
         if let Some(next) = next {
             self.timers.arm(
@@ -622,8 +622,7 @@ impl Instance {
             return;
         };
         interface.delayed_acks.push(header);
-        let room = (interface.packet_budget() / LSA_HEADER_LEN).max(1);
-        if interface.delayed_acks.len() >= room {
+        if interface.delayed_acks.len() >= interface.lsa_headers_per_packet() {
             self.timers.cancel(TimerId::DelayedAck { ifindex });
             self.flush_delayed_acks(ifindex);
         } else {
@@ -638,24 +637,8 @@ impl Instance {
             return;
         };
         let headers = std::mem::take(&mut interface.delayed_acks);
-        if headers.is_empty() {
-            return;
-        }
-        let destination = if interface.is_broadcast() && !interface.is_dr_or_bdr() {
-            ALL_D_ROUTERS
-        } else {
-            ALL_SPF_ROUTERS
-        };
-        let room = (interface.packet_budget() / LSA_HEADER_LEN).max(1);
-        for chunk in headers.chunks(room) {
-            self.send(
-                ifindex,
-                destination,
-                PacketBody::LinkStateAck(LinkStateAck {
-                    lsa_headers: chunk.to_vec(),
-                }),
-            );
-        }
+        let destination = interface.flooding_destination();
+        self.send_acks(ifindex, destination, &headers);
     }
 
     /// §13.5: a direct acknowledgment, sent to the neighbor at the end of the call.
@@ -673,19 +656,24 @@ impl Instance {
     pub(crate) fn flush_direct_acks(&mut self) {
         let acks = std::mem::take(&mut self.direct_acks);
         for ((ifindex, destination), headers) in acks {
-            let Some(interface) = self.interfaces.get(&ifindex) else {
-                continue;
-            };
-            let room = (interface.packet_budget() / LSA_HEADER_LEN).max(1);
-            for chunk in headers.chunks(room) {
-                self.send(
-                    ifindex,
-                    destination,
-                    PacketBody::LinkStateAck(LinkStateAck {
-                        lsa_headers: chunk.to_vec(),
-                    }),
-                );
-            }
+            self.send_acks(ifindex, destination, &headers);
+        }
+    }
+
+    /// Sends `headers` in as few Link State Acknowledgments as the interface's MTU allows.
+    fn send_acks(&mut self, ifindex: u32, destination: Ipv4Addr, headers: &[LsaHeader]) {
+        let Some(interface) = self.interfaces.get(&ifindex) else {
+            return;
+        };
+        let room = interface.lsa_headers_per_packet();
+        for chunk in headers.chunks(room) {
+            self.send(
+                ifindex,
+                destination,
+                PacketBody::LinkStateAck(LinkStateAck {
+                    lsa_headers: chunk.to_vec(),
+                }),
+            );
         }
     }
 
@@ -746,6 +734,9 @@ impl Instance {
         for key in removable {
             self.max_age.remove(&key);
             self.own_keys.remove(&key);
+            // A received instance of an own LSA (§13.4) may have asked for a new one; gone
+            // from the database, there is nothing left to re-originate or flush.
+            self.own_forced.remove(&key);
             self.timers.cancel(TimerId::LsaAge(key));
             self.lsdb.remove(&key);
             // §12.1.6: a wrapped sequence number can start again once the flush is done.
@@ -763,9 +754,10 @@ mod tests {
 
     use super::*;
     use crate::Input;
+    use crate::instance::ALL_SPF_ROUTERS;
     use crate::lsdb::INITIAL_SEQUENCE_NUMBER;
-    use crate::packet::{LinkStateRequest, LsRequestEntry, Packet};
-    use crate::testkit::{A, B, IFINDEX, Pair, router_lsa, sent};
+    use crate::packet::Packet;
+    use crate::testkit::{A, B, Pair, router_lsa, sent, updates};
 
     const C: Ipv4Addr = Ipv4Addr::new(3, 3, 3, 3);
 
@@ -778,17 +770,6 @@ mod tests {
             .iter()
             .filter_map(|(_, packet)| match &packet.body {
                 PacketBody::LinkStateAck(ack) => Some(ack.lsa_headers.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect()
-    }
-
-    fn updates(packets: &[(Ipv4Addr, Packet)]) -> Vec<Lsa> {
-        packets
-            .iter()
-            .filter_map(|(_, packet)| match &packet.body {
-                PacketBody::LinkStateUpdate(update) => Some(update.lsas.clone()),
                 _ => None,
             })
             .flatten()
@@ -822,6 +803,32 @@ mod tests {
 
     fn key(router: Ipv4Addr) -> LsaKey {
         LsaKey::new(LsaType::ROUTER, router, router)
+    }
+
+    fn retransmit_lists_empty(pair: &Pair) -> bool {
+        pair.a
+            .neighbors_view(pair.now)
+            .iter()
+            .all(|neighbor| neighbor.retransmit_list == 0)
+    }
+
+    /// A network-LSA of `advertising_router` as DR at `link_state_id` (a /24 with A and B).
+    fn network_lsa(advertising_router: Ipv4Addr, link_state_id: Ipv4Addr, sequence: i32, age: u16) -> Lsa {
+        let header = LsaHeader {
+            age,
+            options: crate::Options::E,
+            lsa_type: LsaType::NETWORK,
+            link_state_id,
+            advertising_router,
+            sequence_number: sequence,
+            checksum: 0,
+            length: 0,
+        };
+        let body = crate::LsaBody::Network(crate::lsa::NetworkLsa {
+            network_mask: Ipv4Addr::new(255, 255, 255, 0),
+            attached_routers: vec![A, B],
+        });
+        Lsa::new(header, body).unwrap()
     }
 
     #[test]
@@ -888,12 +895,7 @@ mod tests {
         // B's answer would be an ack; here B sends the same instance back instead.
         let outputs = pair.send_as_b(update(vec![own]));
         assert!(acks(&sent(&outputs)).is_empty());
-        assert!(
-            pair.a
-                .neighbors_view(pair.now)
-                .iter()
-                .all(|neighbor| neighbor.retransmit_list == 0)
-        );
+        assert!(retransmit_lists_empty(&pair));
     }
 
     #[test]
@@ -927,12 +929,7 @@ mod tests {
         pair.send_as_b(PacketBody::LinkStateAck(LinkStateAck {
             lsa_headers: vec![header],
         }));
-        assert!(
-            pair.a
-                .neighbors_view(pair.now)
-                .iter()
-                .all(|neighbor| neighbor.retransmit_list == 0)
-        );
+        assert!(retransmit_lists_empty(&pair));
     }
 
     #[test]
@@ -954,24 +951,7 @@ mod tests {
     fn rfc2328_13_4_unwanted_own_lsa_is_flushed() {
         let mut pair = Pair::full();
         // A network-LSA "from A" that A does not originate (it is not DR anywhere).
-        let header = LsaHeader {
-            age: 1,
-            options: crate::Options::E,
-            lsa_type: LsaType::NETWORK,
-            link_state_id: Ipv4Addr::new(10, 9, 9, 1),
-            advertising_router: A,
-            sequence_number: INITIAL_SEQUENCE_NUMBER + 3,
-            checksum: 0,
-            length: 0,
-        };
-        let lsa = Lsa::new(
-            header,
-            crate::LsaBody::Network(crate::lsa::NetworkLsa {
-                network_mask: Ipv4Addr::new(255, 255, 255, 0),
-                attached_routers: vec![A, B],
-            }),
-        )
-        .unwrap();
+        let lsa = network_lsa(A, Ipv4Addr::new(10, 9, 9, 1), INITIAL_SEQUENCE_NUMBER + 3, 1);
         let network = LsaKey::of(lsa.header());
         let outputs = pair.send_as_b(update(vec![lsa]));
         let flushed = updates(&sent(&outputs));
@@ -1023,38 +1003,66 @@ mod tests {
     }
 
     #[test]
-    fn rfc2328_10_7_request_for_a_missing_lsa_is_bad_ls_req() {
+    fn received_lsas_claiming_our_router_id_count_against_max_lsas() {
         let mut pair = Pair::full();
-        let outputs = pair.send_as_b(PacketBody::LinkStateRequest(LinkStateRequest {
-            entries: vec![LsRequestEntry {
-                ls_type: 1,
-                link_state_id: C,
-                advertising_router: C,
-            }],
-        }));
-        assert_eq!(pair.a.neighbor_state(IFINDEX, B), Some(NeighborState::ExStart));
-        assert!(outputs.iter().any(|output| matches!(
-            output,
-            crate::Output::NeighborChanged {
-                event: NeighborEvent::BadLsReq,
-                ..
-            }
-        )));
+        let room = 2;
+        let mut config = pair.a.config().clone();
+        config.max_lsas = pair.a.lsdb().len() + room;
+        pair.a.handle(Input::ConfigChanged(Box::new(config.clone())), pair.now);
+        // §13.4: network-LSAs "from A" for networks A is not DR of. They are flushed, but
+        // first installed: only as many as the database has room for.
+        let forged: Vec<Lsa> = (1..=10)
+            .map(|last| network_lsa(A, Ipv4Addr::new(10, 9, last, 1), INITIAL_SEQUENCE_NUMBER, 1))
+            .collect();
+        let outputs = pair.send_as_b(update(forged));
+        assert!(pair.a.lsdb().len() <= config.max_lsas, "{}", pair.a.lsdb().len());
+        let full = outputs
+            .iter()
+            .filter(|output| {
+                matches!(
+                    output,
+                    crate::Output::Rejected {
+                        reason: "lsdb-full",
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(full, 10 - room);
+        assert_eq!(pair.a.view(pair.now).counters.lsdb_full, 10 - room as u64);
     }
 
     #[test]
-    fn rfc2328_10_7_request_is_answered_with_the_database_copy() {
+    fn a_flushed_lsa_claiming_our_router_id_leaves_nothing_behind() {
         let mut pair = Pair::full();
-        let outputs = pair.send_as_b(PacketBody::LinkStateRequest(LinkStateRequest {
-            entries: vec![LsRequestEntry {
-                ls_type: 1,
-                link_state_id: A,
-                advertising_router: A,
-            }],
-        }));
-        let answered = updates(&sent(&outputs));
-        assert_eq!(answered.len(), 1);
-        assert_eq!(LsaKey::of(answered[0].header()), key(A));
+        let id = Ipv4Addr::new(10, 9, 9, 1);
+        let network = LsaKey::new(LsaType::NETWORK, id, A);
+        // A flushes B's instance of a network-LSA "from A" (§13.4) ...
+        pair.send_as_b(update(vec![network_lsa(A, id, INITIAL_SEQUENCE_NUMBER, 1)]));
+        assert!(pair.a.lsdb().get(&network).is_some_and(|entry| entry.is_max_age()));
+        // ... and B answers with a newer MaxAge instance: A removes it at once (§14).
+        pair.now += Duration::from_secs(2);
+        pair.send_as_b(update(vec![network_lsa(A, id, INITIAL_SEQUENCE_NUMBER + 1, MAX_AGE)]));
+        assert!(pair.a.lsdb().get(&network).is_none());
+        // Nothing about it stays in the own-LSA bookkeeping (it grew with every such pair).
+        assert!(!pair.a.own_keys.contains(&network));
+        assert!(pair.a.own_forced.is_empty(), "{:?}", pair.a.own_forced);
+    }
+
+    #[test]
+    fn rfc2328_13_step8_one_copy_back_per_update_even_without_min_ls_arrival() {
+        let mut pair = Pair::full();
+        let mut config = pair.a.config().clone();
+        config.min_ls_arrival = Duration::ZERO;
+        pair.a.handle(Input::ConfigChanged(Box::new(config)), pair.now);
+        pair.send_as_b(update(vec![router_lsa(C, INITIAL_SEQUENCE_NUMBER + 5, 1, &[])]));
+        pair.now += Duration::from_secs(2);
+        // One Link State Update listing the same old instance many times.
+        let old = router_lsa(C, INITIAL_SEQUENCE_NUMBER + 1, 1, &[]);
+        let outputs = pair.send_as_b(update(vec![old; 100]));
+        let back = updates(&sent(&outputs));
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].header().sequence_number, INITIAL_SEQUENCE_NUMBER + 5);
     }
 
     #[test]
@@ -1086,16 +1094,7 @@ mod tests {
             !(sum as u16)
         };
         bytes[12..14].copy_from_slice(&checksum.to_be_bytes());
-        let outputs = pair.a.handle(
-            crate::Input::Packet {
-                ifindex: IFINDEX,
-                source: crate::testkit::B_ADDRESS,
-                destination: ALL_SPF_ROUTERS,
-                ttl: 1,
-                bytes: bytes.into(),
-            },
-            pair.now,
-        );
+        let outputs = pair.deliver_to_a(bytes.into());
         assert!(
             outputs.iter().any(|output| matches!(
                 output,

@@ -24,7 +24,8 @@ use serde::Serialize;
 
 use crate::config::{InterfaceConfig, NetworkType};
 use crate::counters::InterfaceCounters;
-use crate::lsa::LsaHeader;
+use crate::instance::{ALL_D_ROUTERS, ALL_SPF_ROUTERS};
+use crate::lsa::{LSA_HEADER_LEN, LsaHeader};
 use crate::neighbor::{Neighbor, NeighborState};
 
 /// §9.1: the interface states.
@@ -369,6 +370,21 @@ impl Interface {
         };
         usize::from(self.mtu.max(576)).saturating_sub(20 + crate::packet::HEADER_LEN + digest)
     }
+
+    /// How many LSA headers a Link State Acknowledgment can carry (at least one).
+    pub fn lsa_headers_per_packet(&self) -> usize {
+        (self.packet_budget() / LSA_HEADER_LEN).max(1)
+    }
+
+    /// Where floods (§13.3 (5)) and delayed acknowledgments (§13.5) go: AllDRouters from a
+    /// router that is neither DR nor Backup on a broadcast network, AllSPFRouters otherwise.
+    pub fn flooding_destination(&self) -> Ipv4Addr {
+        if self.is_broadcast() && !self.is_dr_or_bdr() {
+            ALL_D_ROUTERS
+        } else {
+            ALL_SPF_ROUTERS
+        }
+    }
 }
 
 #[cfg(test)]
@@ -517,14 +533,16 @@ mod tests {
         }
     }
 
+    /// Router `last`'s interface address, 10.0.0.`last` (0: none, 0.0.0.0).
+    fn address(last: u8) -> Ipv4Addr {
+        if last == 0 {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            Ipv4Addr::new(10, 0, 0, last)
+        }
+    }
+
     fn candidate(id: u8, priority: u8, dr: u8, bdr: u8) -> Candidate {
-        let address = |last: u8| {
-            if last == 0 {
-                Ipv4Addr::UNSPECIFIED
-            } else {
-                Ipv4Addr::new(10, 0, 0, last)
-            }
-        };
         Candidate {
             router_id: Ipv4Addr::new(id, id, id, id),
             address: address(id),
@@ -535,13 +553,6 @@ mod tests {
     }
 
     fn election(dr: u8, bdr: u8) -> Election {
-        let address = |last: u8| {
-            if last == 0 {
-                Ipv4Addr::UNSPECIFIED
-            } else {
-                Ipv4Addr::new(10, 0, 0, last)
-            }
-        };
         Election {
             dr: address(dr),
             bdr: address(bdr),

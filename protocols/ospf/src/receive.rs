@@ -61,8 +61,9 @@ impl Instance {
         now: Instant,
     ) {
         let Some(interface) = self.interfaces.get(&ifindex) else {
+            // No interface to count it on: the instance counts it, and the daemon logs it.
             self.counters.unknown_interface = self.counters.unknown_interface.saturating_add(1);
-            return;
+            return self.reject(ifindex, source, "unknown-interface");
         };
         if matches!(interface.state, InterfaceState::Down | InterfaceState::Loopback) || interface.config.passive {
             return self.reject(ifindex, source, "interface-down");
@@ -359,7 +360,7 @@ mod tests {
     use super::*;
     use crate::instance::{Input, Output};
     use crate::packet::{DatabaseDescription, DdFlags, Md5Keys};
-    use crate::testkit::{A, B, B_ADDRESS, IFINDEX, Pair};
+    use crate::testkit::{A, B, B_ADDRESS, IFINDEX, Pair, encode_as, rejected};
 
     fn hello(pair: &Pair) -> Hello {
         Hello {
@@ -386,14 +387,14 @@ mod tests {
         .unwrap()
     }
 
-    fn rejected(outputs: &[Output]) -> Vec<&'static str> {
-        outputs
-            .iter()
-            .filter_map(|output| match output {
-                Output::Rejected { reason, .. } => Some(*reason),
-                _ => None,
-            })
-            .collect()
+    fn dd(interface_mtu: u16, flags: DdFlags, dd_sequence_number: u32) -> PacketBody {
+        PacketBody::DatabaseDescription(DatabaseDescription {
+            interface_mtu,
+            options: Options::E,
+            flags,
+            dd_sequence_number,
+            lsa_headers: vec![],
+        })
     }
 
     /// (name, destination, ttl, router ID, area, body, expected refusal) for §8.2 and
@@ -403,13 +404,7 @@ mod tests {
         let base = Pair::full();
         let good = hello(&base);
         let c = Ipv4Addr::new(3, 3, 3, 3);
-        let dd = PacketBody::DatabaseDescription(DatabaseDescription {
-            interface_mtu: 1500,
-            options: Options::E,
-            flags: DdFlags::I | DdFlags::M | DdFlags::MS,
-            dd_sequence_number: 1,
-            lsa_headers: vec![],
-        });
+        let dd = dd(1500, DdFlags::I | DdFlags::M | DdFlags::MS, 1);
         let table: Vec<(&str, Ipv4Addr, Ipv4Addr, Ipv4Addr, PacketBody, &str)> = vec![
             (
                 "8.2 AllDRouters on a point-to-point interface",
@@ -506,70 +501,40 @@ mod tests {
     #[test]
     fn codec_refusals_are_counted_under_the_codec_reason() {
         let mut pair = Pair::full();
-        let mut bytes = packet(B, BACKBONE, PacketBody::Hello(hello(&pair))).to_vec();
+        let mut bytes = encode_as(B, PacketBody::Hello(hello(&pair))).to_vec();
         bytes[30] ^= 0x01;
+        let outputs = pair.deliver_to_a(bytes.into());
+        assert_eq!(rejected(&outputs), vec!["bad-checksum"]);
+    }
+
+    #[test]
+    fn a_packet_on_a_non_ospf_interface_is_counted_and_reported() {
+        let mut pair = Pair::full();
         let outputs = pair.a.handle(
             Input::Packet {
-                ifindex: IFINDEX,
+                ifindex: 99,
                 source: B_ADDRESS,
                 destination: ALL_SPF_ROUTERS,
                 ttl: 1,
-                bytes: bytes.into(),
+                bytes: encode_as(B, PacketBody::Hello(hello(&pair))),
             },
             pair.now,
         );
-        assert_eq!(rejected(&outputs), vec!["bad-checksum"]);
+        assert_eq!(rejected(&outputs), vec!["unknown-interface"]);
+        assert_eq!(pair.a.view(pair.now).counters.unknown_interface, 1);
     }
 
     #[test]
     fn rfc2328_10_6_dd_with_a_larger_mtu_is_refused() {
         let mut pair = Pair::full();
-        let outputs = pair.a.handle(
-            Input::Packet {
-                ifindex: IFINDEX,
-                source: B_ADDRESS,
-                destination: ALL_SPF_ROUTERS,
-                ttl: 1,
-                bytes: packet(
-                    B,
-                    BACKBONE,
-                    PacketBody::DatabaseDescription(DatabaseDescription {
-                        interface_mtu: 9000,
-                        options: Options::E,
-                        flags: DdFlags::empty(),
-                        dd_sequence_number: 1,
-                        lsa_headers: vec![],
-                    }),
-                ),
-            },
-            pair.now,
-        );
+        let outputs = pair.send_as_b(dd(9000, DdFlags::empty(), 1));
         assert_eq!(rejected(&outputs), vec!["mtu-mismatch"]);
     }
 
     #[test]
     fn rfc2328_10_6_unexpected_dd_in_full_is_a_sequence_mismatch() {
         let mut pair = Pair::full();
-        pair.a.handle(
-            Input::Packet {
-                ifindex: IFINDEX,
-                source: B_ADDRESS,
-                destination: ALL_SPF_ROUTERS,
-                ttl: 1,
-                bytes: packet(
-                    B,
-                    BACKBONE,
-                    PacketBody::DatabaseDescription(DatabaseDescription {
-                        interface_mtu: 1500,
-                        options: Options::E,
-                        flags: DdFlags::I | DdFlags::M | DdFlags::MS,
-                        dd_sequence_number: 12345,
-                        lsa_headers: vec![],
-                    }),
-                ),
-            },
-            pair.now,
-        );
+        pair.send_as_b(dd(1500, DdFlags::I | DdFlags::M | DdFlags::MS, 12345));
         assert_eq!(pair.a.neighbor_state(IFINDEX, B), Some(NeighborState::ExStart));
     }
 
@@ -579,16 +544,7 @@ mod tests {
         let mut config = pair.a.config().clone();
         config.interfaces[0].ttl_security = true;
         pair.a.handle(Input::ConfigChanged(Box::new(config)), pair.now);
-        let outputs = pair.a.handle(
-            Input::Packet {
-                ifindex: IFINDEX,
-                source: B_ADDRESS,
-                destination: ALL_SPF_ROUTERS,
-                ttl: 1,
-                bytes: packet(B, BACKBONE, PacketBody::Hello(hello(&pair))),
-            },
-            pair.now,
-        );
+        let outputs = pair.send_as_b(PacketBody::Hello(hello(&pair)));
         assert_eq!(rejected(&outputs), vec!["ttl"]);
         // What it sends carries TTL 255.
         let outputs = pair.a.handle(Input::Tick, pair.now + std::time::Duration::from_secs(2));
@@ -626,23 +582,11 @@ mod tests {
             .encode(&keys)
             .unwrap()
         };
-        let deliver = |bytes: Bytes, pair: &mut Pair| {
-            pair.a.handle(
-                Input::Packet {
-                    ifindex: IFINDEX,
-                    source: B_ADDRESS,
-                    destination: ALL_SPF_ROUTERS,
-                    ttl: 1,
-                    bytes,
-                },
-                pair.now,
-            )
-        };
         let first = signed(100, &pair);
-        assert!(rejected(&deliver(first.clone(), &mut pair)).is_empty());
+        assert!(rejected(&pair.deliver_to_a(first.clone())).is_empty());
         // The same number again is fine (non-decreasing), a lower one is a replay.
-        assert!(rejected(&deliver(first, &mut pair)).is_empty());
+        assert!(rejected(&pair.deliver_to_a(first)).is_empty());
         let replay = signed(99, &pair);
-        assert_eq!(rejected(&deliver(replay, &mut pair)), vec!["sequence"]);
+        assert_eq!(rejected(&pair.deliver_to_a(replay)), vec!["sequence"]);
     }
 }

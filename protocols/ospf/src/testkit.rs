@@ -52,6 +52,41 @@ pub fn router_lsa(advertising_router: Ipv4Addr, sequence: i32, age: u16, stubs: 
     .unwrap()
 }
 
+/// `body` as a packet from `router_id` (area 0, no authentication).
+pub fn encode_as(router_id: Ipv4Addr, body: PacketBody) -> Bytes {
+    Packet {
+        router_id,
+        area_id: BACKBONE,
+        auth: PacketAuth::Null,
+        body,
+        trailer: Bytes::new(),
+    }
+    .encode(&Md5Keys::new())
+    .unwrap()
+}
+
+/// `bytes` received on [`IFINDEX`] from B's address, sent to AllSPFRouters with TTL 1.
+pub fn from_b(bytes: Bytes) -> Input {
+    Input::Packet {
+        ifindex: IFINDEX,
+        source: B_ADDRESS,
+        destination: ALL_SPF_ROUTERS,
+        ttl: 1,
+        bytes,
+    }
+}
+
+/// The refusal reasons in `outputs`.
+pub fn rejected(outputs: &[Output]) -> Vec<&'static str> {
+    outputs
+        .iter()
+        .filter_map(|output| match output {
+            Output::Rejected { reason, .. } => Some(*reason),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The packets in `outputs`, decoded, with their destinations.
 pub fn sent(outputs: &[Output]) -> Vec<(Ipv4Addr, Packet)> {
     outputs
@@ -60,6 +95,18 @@ pub fn sent(outputs: &[Output]) -> Vec<(Ipv4Addr, Packet)> {
             Output::Send { destination, bytes, .. } => Some((*destination, Packet::decode(bytes).unwrap())),
             _ => None,
         })
+        .collect()
+}
+
+/// The LSAs of the Link State Updates among `packets`.
+pub fn updates(packets: &[(Ipv4Addr, Packet)]) -> Vec<Lsa> {
+    packets
+        .iter()
+        .filter_map(|(_, packet)| match &packet.body {
+            PacketBody::LinkStateUpdate(update) => Some(update.lsas.clone()),
+            _ => None,
+        })
+        .flatten()
         .collect()
 }
 
@@ -121,12 +168,7 @@ impl Pair {
         while !queue.is_empty() {
             let mut next = Vec::new();
             for (to_a, input) in queue {
-                let (instance, source) = if to_a {
-                    (&mut self.a, B_ADDRESS)
-                } else {
-                    (&mut self.b, A_ADDRESS)
-                };
-                let _ = source;
+                let instance = if to_a { &mut self.a } else { &mut self.b };
                 let outputs = instance.handle(input, self.now);
                 for output in &outputs {
                     if let Output::Send { destination, bytes, .. } = output {
@@ -172,24 +214,12 @@ impl Pair {
 
     /// Delivers `body` to A as if B had sent it (not passed on to B); returns A's outputs.
     pub fn send_as_b(&mut self, body: PacketBody) -> Vec<Output> {
-        let packet = Packet {
-            router_id: B,
-            area_id: BACKBONE,
-            auth: PacketAuth::Null,
-            body,
-            trailer: Bytes::new(),
-        };
-        let bytes = packet.encode(&Md5Keys::new()).unwrap();
-        self.a.handle(
-            Input::Packet {
-                ifindex: IFINDEX,
-                source: B_ADDRESS,
-                destination: ALL_SPF_ROUTERS,
-                ttl: 1,
-                bytes,
-            },
-            self.now,
-        )
+        self.deliver_to_a(encode_as(B, body))
+    }
+
+    /// Delivers `bytes` to A as if B had sent them (not passed on to B); returns A's outputs.
+    pub fn deliver_to_a(&mut self, bytes: Bytes) -> Vec<Output> {
+        self.a.handle(from_b(bytes), self.now)
     }
 
     /// Fires A's timers up to `duration` from now without delivering anything to B.

@@ -319,6 +319,18 @@ impl<'a, L: LsdbView> Spf<'a, L> {
         Some(index)
     }
 
+    /// The vertex of router `router_id` and its Router-LSA, as [`vertex`](Self::vertex).
+    fn router_vertex(&mut self, router_id: Ipv4Addr) -> Option<(usize, &'a RouterLsa)> {
+        let w = self.vertex(VertexId::Router(router_id))?;
+        match self.vertices.get(w) {
+            Some(&Vertex {
+                lsa: VertexLsa::Router(lsa),
+                ..
+            }) => Some((w, lsa)),
+            _ => None,
+        }
+    }
+
     /// True if the vertex `id` is already in the tree (§16.1 (2)(c)), without creating it.
     fn in_tree(&self, id: VertexId) -> bool {
         self.index
@@ -414,12 +426,7 @@ impl<'a, L: LsdbView> Spf<'a, L> {
                     if link.link_id == router_id || self.in_tree(id) {
                         continue;
                     }
-                    let Some(w) = self.vertex(id) else { continue };
-                    let Some(&Vertex {
-                        lsa: VertexLsa::Router(w_lsa),
-                        ..
-                    }) = self.vertices.get(w)
-                    else {
+                    let Some((w, w_lsa)) = self.router_vertex(link.link_id) else {
                         continue;
                     };
                     // (b) The neighbor must have a point-to-point link back.
@@ -497,12 +504,7 @@ impl<'a, L: LsdbView> Spf<'a, L> {
             if self.in_tree(id) {
                 continue;
             }
-            let Some(w) = self.vertex(id) else { continue };
-            let Some(&Vertex {
-                lsa: VertexLsa::Router(w_lsa),
-                ..
-            }) = self.vertices.get(w)
-            else {
+            let Some((w, w_lsa)) = self.router_vertex(router_id) else {
                 continue;
             };
             // (b) The router must have a transit link back to the network; its Link Data is
