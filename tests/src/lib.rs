@@ -10,6 +10,7 @@
 //!        └─ not root: print one "skipped" line and return      └─► assert_clean(lab)
 //! ```
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -299,4 +300,90 @@ impl Drop for LabUnderTest {
             }
         }
     }
+}
+
+/// One lab at a time within a test binary: tests compare host-wide state before and after,
+/// and some share a lab file (hence a lab name).
+static LAB_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs the test `test` (skipped without root, with one line) on `lab/topologies/<file>`,
+/// one lab at a time: brings the lab up, runs `body` with it and the instant `up` was asked
+/// for, brings it down and asserts that the host is as before. Returns what `body` returned
+/// (`None`: skipped).
+pub fn run_in_lab<T>(test: &str, file: &str, body: impl FnOnce(&LabUnderTest, Instant) -> T) -> Option<T> {
+    if !require_root(test) {
+        return None;
+    }
+    let _turn = LAB_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let before = HostSnapshot::take();
+    let started = Instant::now();
+    let lab = LabUnderTest::up(file);
+    let result = body(&lab, started);
+    lab.down_and_assert_clean(&before);
+    Some(result)
+}
+
+/// `GET path` on the control socket of the okapi daemon of config table `table` in `node`
+/// (the node's private /run/okapi, seen from the host), with a tiny HTTP/1.1 client.
+pub fn daemon_get(lab: &okapi_lab::Lab, node: &str, table: &str, path: &str) -> Result<Value, String> {
+    let socket = lab
+        .node_dir(node)
+        .map_err(|error| error.to_string())?
+        .join(format!("fs/run/okapi/{table}.sock"));
+    let mut stream =
+        std::os::unix::net::UnixStream::connect(&socket).map_err(|error| format!("{}: {error}", socket.display()))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|error| error.to_string())?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: okapi\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|error| format!("sending GET {path}: {error}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|error| format!("reading GET {path}: {error}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("GET {path}: not HTTP: {text}"))?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!(
+            "GET {path}: {} {}",
+            head.lines().next().unwrap_or_default(),
+            body.trim()
+        ));
+    }
+    serde_json::from_str(body).map_err(|error| format!("GET {path}: not JSON ({error}): {body}"))
+}
+
+/// Seconds since `since`, as tests print them (`1.23 s`).
+pub fn secs(since: Instant) -> String {
+    format!("{:.2} s", since.elapsed().as_secs_f64())
+}
+
+/// The command line okapi-lab started the process `name` of `node` with.
+pub fn recorded_argv(lab: &okapi_lab::Lab, node: &str, name: &str) -> Vec<String> {
+    lab.state()
+        .processes
+        .iter()
+        .find(|process| process.node == node && process.name == name)
+        .map(|process| process.argv.clone())
+        .unwrap_or_else(|| panic!("okapi-lab recorded no {name} on {node}"))
+}
+
+/// Starts `argv` (see [`recorded_argv`]) on `node` again, with its output in the node's
+/// directory under `log`. The lab's `down` stops it; the caller reaps it after.
+pub fn start_again(lab: &okapi_lab::Lab, node: &str, argv: &[String], log: &str) -> std::process::Child {
+    let log = lab.node_dir(node).expect("node dir").join(log);
+    let log = std::fs::File::create(&log).unwrap_or_else(|error| panic!("{}: {error}", log.display()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    lab.command(node, &argv)
+        .expect("command")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|error| panic!("starting {argv:?} on {node} again: {error}"))
 }

@@ -17,60 +17,22 @@
 //! brings its lab up and down and checks nothing is left; the three p2p tests share one lab
 //! file, so they take turns.
 
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
-use std::process::{Child, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use okapi_tests::{HostSnapshot, LabUnderTest, binary, frr_neighbors, json_of, require_root, vtysh_json, wait_for};
+use okapi_tests::{
+    LabUnderTest, binary, daemon_get, frr_neighbors, json_of, recorded_argv, run_in_lab, secs, start_again, vtysh_json,
+    wait_for,
+};
 use serde_json::Value;
-
-/// One lab at a time: the p2p tests share a lab name, and every test compares host-wide
-/// state before and after.
-static LAB_TURN: Mutex<()> = Mutex::new(());
 
 /// How long a route may take to reach a kernel once the adjacency it needs is up.
 const ROUTE_WAIT: Duration = Duration::from_secs(10);
 
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    LAB_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 // ─────────────────────────────────────────── helpers ───────────────────────────────────────────
 
-/// `GET path` on okapi-ospfd's control socket in `node` (the node's private /run/okapi, seen
-/// from the host), with a tiny HTTP/1.1 client.
+/// `GET path` on okapi-ospfd's control socket in `node`.
 fn ospfd_get(lab: &LabUnderTest, node: &str, path: &str) -> Result<Value, String> {
-    let socket = lab
-        .node_dir(node)
-        .map_err(|error| error.to_string())?
-        .join("fs/run/okapi/ospf.sock");
-    let mut stream = UnixStream::connect(&socket).map_err(|error| format!("{}: {error}", socket.display()))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|error| error.to_string())?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: okapi\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|error| format!("sending GET {path}: {error}"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|error| format!("reading GET {path}: {error}"))?;
-    let text = String::from_utf8_lossy(&response);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("GET {path}: not HTTP: {text}"))?;
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(format!(
-            "GET {path}: {} {}",
-            head.lines().next().unwrap_or_default(),
-            body.trim()
-        ));
-    }
-    serde_json::from_str(body).map_err(|error| format!("GET {path}: not JSON ({error}): {body}"))
+    daemon_get(lab, node, "ospf", path)
 }
 
 /// Our neighbors as JSON: through the shell if it knows `show ip ospf neighbor json`, else
@@ -282,10 +244,6 @@ fn exec_ok(lab: &LabUnderTest, node: &str, argv: &[&str]) {
     );
 }
 
-fn secs(since: Instant) -> String {
-    format!("{:.2} s", since.elapsed().as_secs_f64())
-}
-
 /// Our interface `name` on `node`, as `GET /ospf/interfaces?name=NAME` shows it.
 fn ospfd_interface(lab: &LabUnderTest, node: &str, name: &str) -> Result<Value, String> {
     let answer = ospfd_get(lab, node, &format!("/ospf/interfaces?name={name}"))?;
@@ -300,45 +258,8 @@ fn ospfd_pid(lab: &LabUnderTest, node: &str) -> u64 {
         .unwrap_or_else(|| panic!("okapi-ospfd on {node} does not answer /version"))
 }
 
-/// The command line okapi-lab started the process `name` of `node` with.
-fn recorded_argv(lab: &LabUnderTest, node: &str, name: &str) -> Vec<String> {
-    lab.state()
-        .processes
-        .iter()
-        .find(|process| process.node == node && process.name == name)
-        .map(|process| process.argv.clone())
-        .unwrap_or_else(|| panic!("okapi-lab recorded no {name} on {node}"))
-}
-
-/// Starts `argv` (see [`recorded_argv`]) on `node` again, with its output in the node's
-/// directory under `log`. The lab's `down` stops it; the caller reaps it after.
-fn start_again(lab: &LabUnderTest, node: &str, argv: &[String], log: &str) -> Child {
-    let log = lab.node_dir(node).expect("node dir").join(log);
-    let log = std::fs::File::create(&log).unwrap_or_else(|error| panic!("{}: {error}", log.display()));
-    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-    lab.command(node, &argv)
-        .expect("command")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|error| panic!("starting {argv:?} on {node} again: {error}"))
-}
-
-/// Runs the test `test` (skipped without root) on `lab/topologies/<file>`, one lab at a time:
-/// brings the lab up, runs `body` with it and the instant `up` was asked for, brings it down
-/// and asserts that the host is as before. Returns what `body` returned (`None`: skipped).
 fn in_lab<T>(test: &str, file: &str, body: impl FnOnce(&LabUnderTest, Instant) -> T) -> Option<T> {
-    if !require_root(&format!("ospf_interop::{test}")) {
-        return None;
-    }
-    let _turn = turn();
-    let before = HostSnapshot::take();
-    let started = Instant::now();
-    let lab = LabUnderTest::up(file);
-    let result = body(&lab, started);
-    lab.down_and_assert_clean(&before);
-    Some(result)
+    run_in_lab(&format!("ospf_interop::{test}"), file, body)
 }
 
 // ──────────────────────────────────────── point-to-point ───────────────────────────────────────

@@ -15,16 +15,15 @@
 //! value; a duplicate interface name or announced prefix at the second occurrence.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use okapi_ospf::config::{AnnouncedPrefix, Config, InterfaceAuth, InterfaceConfig, NetworkType};
 use okapi_ospf::packet::{Md5Key, Md5Keys, SimplePassword};
 use okapi_ospf::spf::SpfDelayConfig;
+use okapi_runtime::config_values::{Ranged, checked_table};
 use okapi_runtime::interfaces::InterfaceTable;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, DeserializeSeed, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Kernel route metric of OSPF routes unless `distance` says otherwise.
@@ -573,79 +572,6 @@ impl<'de> Deserialize<'de> for RouterId {
         }
         deserializer.deserialize_str(RouterIdVisitor)
     }
-}
-
-/// An integer in `MIN..=MAX`, refused at its own place in the file otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Ranged<const MIN: u64, const MAX: u64>(u64);
-
-impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Ranged<MIN, MAX> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RangeVisitor<const MIN: u64, const MAX: u64>;
-        impl<const MIN: u64, const MAX: u64> Visitor<'_> for RangeVisitor<MIN, MAX> {
-            type Value = Ranged<MIN, MAX>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "an integer from {MIN} to {MAX}")
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-                match u64::try_from(value) {
-                    Ok(value) => self.visit_u64(value),
-                    Err(_) => Err(E::invalid_value(Unexpected::Signed(value), &self)),
-                }
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-                if (MIN..=MAX).contains(&value) {
-                    Ok(Ranged(value))
-                } else {
-                    Err(E::invalid_value(Unexpected::Unsigned(value), &self))
-                }
-            }
-        }
-        deserializer.deserialize_u64(RangeVisitor::<MIN, MAX>)
-    }
-}
-
-/// Deserializes the table `R` and checks it with `check` *inside* the table's own
-/// deserialization, so that the error is located at the table.
-fn checked_table<'de, D, R, T, F>(
-    deserializer: D,
-    name: &'static str,
-    fields: &'static [&'static str],
-    check: F,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    R: Deserialize<'de>,
-    F: FnOnce(R) -> Result<T, String>,
-{
-    struct TableVisitor<R, F> {
-        name: &'static str,
-        check: F,
-        raw: PhantomData<R>,
-    }
-    impl<'de, R, T, F> Visitor<'de> for TableVisitor<R, F>
-    where
-        R: Deserialize<'de>,
-        F: FnOnce(R) -> Result<T, String>,
-    {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "a table ({})", self.name)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-            let raw = R::deserialize(MapAccessDeserializer::new(map))?;
-            (self.check)(raw).map_err(de::Error::custom)
-        }
-    }
-    deserializer.deserialize_struct(
-        name,
-        fields,
-        TableVisitor {
-            name,
-            check,
-            raw: PhantomData,
-        },
-    )
 }
 
 #[cfg(test)]

@@ -16,18 +16,19 @@
 //! | `GET /ospf/routes` | `{"routes": {"P/L": OspfRoute}}` |
 
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use okapi_ospf::lsdb::LsaKey;
 use okapi_ospf::{Instance, LsaType};
-use okapi_runtime::control::{ApiError, Request as HttpRequest, Router};
+use okapi_runtime::control::{ApiError, Forwarded, Request as HttpRequest, Router};
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// Requests waiting for the main loop at most; more get 503.
 pub const QUEUE: usize = 64;
-/// How long a handler waits for the main loop.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A query on its way to the main loop.
+pub type Request = Forwarded<Query>;
 
 /// What a control request asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +45,6 @@ pub enum Query {
     Routes,
 }
 
-/// A query on its way to the main loop.
-pub struct Request {
-    pub query: Query,
-    pub reply: oneshot::Sender<Result<Value, ApiError>>,
-}
-
 /// The `type=` names of `GET /ospf/database`, with their LS types.
 pub const LSA_TYPES: &[(&str, u8)] = &[
     ("router", 1),
@@ -58,13 +53,6 @@ pub const LSA_TYPES: &[(&str, u8)] = &[
     ("asbr-summary", 4),
     ("external", 5),
 ];
-
-fn unavailable() -> ApiError {
-    ApiError {
-        status: 503,
-        message: "okapi-ospfd is not answering (stopping or overloaded)".to_string(),
-    }
-}
 
 /// Parses the query string of `path` into a [`Query`].
 pub fn parse(path: &str, request: &HttpRequest) -> Result<Query, ApiError> {
@@ -114,18 +102,8 @@ pub fn register(router: &Router, queue: mpsc::Sender<Request>) {
         "/ospf/database",
         "/ospf/routes",
     ] {
-        let queue = queue.clone();
-        router.get(path, move |request: HttpRequest| {
-            let queue = queue.clone();
-            async move {
-                let query = parse(path, &request)?;
-                let (reply, answer) = oneshot::channel();
-                queue.try_send(Request { query, reply }).map_err(|_| unavailable())?;
-                match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
-                    Ok(Ok(result)) => result,
-                    _ => Err(unavailable()),
-                }
-            }
+        router.forward(false, path, "okapi-ospfd", queue.clone(), move |request| {
+            parse(path, request)
         });
     }
 }

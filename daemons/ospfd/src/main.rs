@@ -23,7 +23,6 @@ mod config;
 mod control;
 mod fib;
 mod links;
-mod rejects;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -43,7 +42,7 @@ use tokio::sync::mpsc;
 
 use crate::config::OspfdConfig;
 use crate::fib::Fib;
-use crate::rejects::RejectLog;
+use okapi_runtime::rejects::RejectLog;
 
 const SPEC: DaemonSpec = DaemonSpec {
     name: "okapi-ospfd",
@@ -57,6 +56,16 @@ const NETLINK_QUEUE: usize = 1_024;
 const TOS_INTERNETWORK_CONTROL: u8 = 0xc0;
 /// How long removing our routes may take on stop.
 const STOP_LIMIT: Duration = Duration::from_secs(30);
+/// Refusals that happen in normal operation while adjacencies and interfaces change state
+/// (a packet that arrives just before its interface is up or just after it left the
+/// configuration, a flood racing the database exchange): logged at debug level, counted like
+/// the others.
+const TRANSIENT_REJECTS: &[&str] = &[
+    "interface-down",
+    "unknown-interface",
+    "neighbor-state",
+    "unknown-neighbor",
+];
 /// Send and receive errors are logged at most this often.
 const IO_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -313,14 +322,14 @@ impl Daemon {
     }
 
     /// Logs a refused packet (the counter is the caller's), at most one line per interface
-    /// and reason per [`rejects::LOG_INTERVAL`].
+    /// and reason per [`okapi_runtime::rejects::LOG_INTERVAL`].
     fn log_rejected(&mut self, ifindex: u32, source: Ipv4Addr, reason: &'static str, now: Instant) {
-        let Some(line) = self.rejects.note(ifindex, reason, source, now) else {
+        let Some(line) = self.rejects.note(ifindex, reason, source.into(), now) else {
             return;
         };
         let interface = self.interface_name(ifindex);
         let suppressed = line.suppressed;
-        if rejects::is_transient(reason) {
+        if TRANSIENT_REJECTS.contains(&reason) {
             tracing::debug!(%interface, %source, suppressed, "packet refused: {reason}");
         } else {
             tracing::warn!(%interface, %source, suppressed, "packet refused: {reason}");

@@ -77,6 +77,63 @@ impl ApiError {
     }
 }
 
+/// A control request handed to the task that owns a protocol's state (the main loop), so that
+/// every answer is computed there, with that task's own `now`:
+///
+/// ```text
+///   GET/POST path ──► handler: parse ──► Forwarded{query, reply} ──bounded queue──► main loop
+///   main loop: answer(query) ──► oneshot reply ──► JSON (503 when the loop does not answer)
+/// ```
+pub struct Forwarded<Q> {
+    pub query: Q,
+    pub reply: tokio::sync::oneshot::Sender<Result<Value, ApiError>>,
+}
+
+/// How long a forwarded request waits for the main loop.
+pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Router {
+    /// Registers `GET path` (`post` false) or `POST path` (`post` true): `parse` makes the
+    /// query, `queue` carries it to the main loop. A full queue or no answer within
+    /// [`FORWARD_TIMEOUT`] is a 503 naming `daemon`.
+    pub fn forward<Q, P>(
+        &self,
+        post: bool,
+        path: &'static str,
+        daemon: &'static str,
+        queue: tokio::sync::mpsc::Sender<Forwarded<Q>>,
+        parse: P,
+    ) -> &Self
+    where
+        Q: Send + 'static,
+        P: Fn(&Request) -> Result<Q, ApiError> + Send + Sync + 'static,
+    {
+        let parse = Arc::new(parse);
+        let handler = move |request: Request| {
+            let queue = queue.clone();
+            let parse = parse.clone();
+            async move {
+                let unavailable = || ApiError {
+                    status: 503,
+                    message: format!("{daemon} is not answering (stopping or overloaded)"),
+                };
+                let query = parse(&request)?;
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                queue.try_send(Forwarded { query, reply }).map_err(|_| unavailable())?;
+                match tokio::time::timeout(FORWARD_TIMEOUT, answer).await {
+                    Ok(Ok(result)) => result,
+                    _ => Err(unavailable()),
+                }
+            }
+        };
+        if post {
+            self.post(path, handler)
+        } else {
+            self.get(path, handler)
+        }
+    }
+}
+
 type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
 type Handler = Arc<dyn Fn(Request) -> HandlerFuture + Send + Sync>;
 

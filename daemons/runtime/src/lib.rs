@@ -11,13 +11,18 @@
 //! A daemon supplies its name, its config table type and an async body; the runtime supplies
 //! everything that touches the OS apart from the protocol's own packets.
 
+pub mod announce;
 pub mod config;
+pub mod config_values;
 pub mod control;
 pub mod daemon;
+pub mod health;
 pub mod interfaces;
 pub mod logging;
 pub mod netlink;
 pub mod rawsock;
+pub mod rejects;
+pub mod vmac;
 
 /// Version of the okapi suite, shared by every binary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

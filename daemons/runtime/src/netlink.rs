@@ -570,8 +570,8 @@ impl Netlink {
     }
 
     /// Sends a dump request and collects the answers, retrying a dump the kernel marks
-    /// inconsistent (`NLM_F_DUMP_INTR`, or an overrun).
-    async fn dump(
+    /// inconsistent (`NLM_F_DUMP_INTR`, or an overrun). Also used by `vmac`.
+    pub(crate) async fn dump(
         &self,
         operation: &'static str,
         request: RouteNetlinkMessage,
@@ -632,8 +632,9 @@ impl Netlink {
         }
     }
 
-    /// Sends one change request with `NLM_F_ACK` and waits for the kernel's verdict.
-    async fn acknowledged(
+    /// Sends one change request with `NLM_F_ACK` and waits for the kernel's verdict. Also used
+    /// by `vmac` (macvlan add, up, delete).
+    pub(crate) async fn acknowledged(
         &self,
         operation: String,
         request: RouteNetlinkMessage,

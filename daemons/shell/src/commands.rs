@@ -44,6 +44,8 @@ pub enum Action {
     ShowIpOspfNeighbor,
     ShowIpOspfDatabase,
     ShowIpOspfRoute,
+    ShowVrrp,
+    ShowVrrpSummary,
     Help,
     Exit,
 }
@@ -56,6 +58,7 @@ pub const COMMON_HELP: &[(&str, &str)] = &[
     ("ip", "IP information"),
     ("ospf", "OSPF information"),
     ("ifname", "Interface name"),
+    ("vrrp", "VRRP information"),
 ];
 
 /// The LSA types `show ip ospf database` takes, with their LS type numbers.
@@ -99,6 +102,10 @@ pub fn specs() -> Vec<CommandSpec<Action>> {
         .help("external", "External link states")
         .help("lsid", "Link State ID (as an IP address)"),
         CommandSpec::new("show ip ospf route [json]", Action::ShowIpOspfRoute).help("route", "OSPF routing table"),
+        CommandSpec::new("show vrrp [<1-255>$vrid [detail]] [json]", Action::ShowVrrp)
+            .help("vrid", "Virtual Router ID")
+            .help("detail", "Trackers, refused packets and recent transitions"),
+        CommandSpec::new("show vrrp summary [json]", Action::ShowVrrpSummary).help("summary", "One line per instance"),
         CommandSpec::new("help", Action::Help).help("help", "List the commands"),
         CommandSpec::new("exit", Action::Exit).help("exit", "Leave the shell"),
         CommandSpec::new("quit", Action::Exit).help("quit", "Leave the shell"),
@@ -117,6 +124,8 @@ impl Action {
             Action::ShowIpOspfNeighbor => show_ip_ospf_neighbor,
             Action::ShowIpOspfDatabase => show_ip_ospf_database,
             Action::ShowIpOspfRoute => show_ip_ospf_route,
+            Action::ShowVrrp => show_vrrp,
+            Action::ShowVrrpSummary => show_vrrp_summary,
             Action::Help => help,
             Action::Exit => |_, _| {
                 Ok(Reply {
@@ -473,6 +482,33 @@ fn help(shell: &Shell, _: &Invocation<Action>) -> Result<Reply, ShellError> {
     Ok(Reply::text(render::command_list(shell.grammar.commands())))
 }
 
+// ----- show vrrp: okapi-vrrpd only -----
+
+/// The table, hence the socket, of okapi-vrrpd.
+const VRRP: &str = "vrrp";
+
+fn show_vrrp(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    let path = match invocation.arg("vrid") {
+        Some(vrid) => format!("/vrrp?vrid={vrid}"),
+        None => "/vrrp".to_string(),
+    };
+    let answer = shell.daemons.get(VRRP, &path)?;
+    Ok(Reply::text(if invocation.json() {
+        render::json(&answer.value)
+    } else {
+        render::vrrp::instances(&answer.value, invocation.has("detail"))
+    }))
+}
+
+fn show_vrrp_summary(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, ShellError> {
+    let answer = shell.daemons.get(VRRP, "/vrrp")?;
+    Ok(Reply::text(if invocation.json() {
+        render::json(&answer.value)
+    } else {
+        render::vrrp::summary(&answer.value)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,8 +577,10 @@ mod tests {
     #[test]
     fn question_mark_listings() {
         assert_eq!(words(""), ["exit", "help", "quit", "show"]);
-        assert_eq!(words("show "), ["interface", "ip", "version"]);
+        assert_eq!(words("show "), ["interface", "ip", "version", "vrrp"]);
         assert_eq!(words("sh ver "), ["json", CR]);
+        assert_eq!(words("sh vrrp "), ["json", "summary", "<1-255>", CR]);
+        assert_eq!(words("sh vrrp 51 "), ["detail", "json", CR]);
         assert_eq!(words("sh int "), ["json", "WORD", CR]);
         assert_eq!(words("sh int eth0 "), ["json", CR]);
         assert_eq!(words("sh i"), ["interface", "ip"]);

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::grammar::{CommandInfo, HelpEntry};
 
 pub mod ospf;
+pub mod vrrp;
 
 /// Pretty-printed JSON, newline-terminated.
 pub fn json(value: &Value) -> String {

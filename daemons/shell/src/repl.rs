@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(start, 5);
         assert_eq!(
             pairs.iter().map(|p| p.display.as_str()).collect::<Vec<_>>(),
-            ["interface", "ip", "version"]
+            ["interface", "ip", "version", "vrrp"]
         );
         assert!(h.candidates("show bogus ", 11).1.is_empty());
     }

@@ -349,7 +349,7 @@ fn parse_errors_and_help_need_no_daemon() {
     let run = okapi(&dir.0, &["sh ?"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     let words: Vec<&str> = run.stdout.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(words, ["interface", "ip", "version"], "{run:?}");
+    assert_eq!(words, ["interface", "ip", "version", "vrrp"], "{run:?}");
 
     let run = Run::from(Command::new(OKAPI).arg("--version").output().expect("okapi --version"));
     assert_eq!(run.code, Some(0), "{run:?}");

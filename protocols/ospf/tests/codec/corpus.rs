@@ -9,7 +9,7 @@ use okapi_ospf::Packet;
 use okapi_ospf::packet::Md5Keys;
 
 use crate::support::hex_diff::hex_diff;
-use crate::support::{capture, digest_range, reencode, tcpdump_corpus};
+use crate::support::{digest_range, ospf_payloads, reencode, tcpdump_corpus};
 
 #[test]
 fn tcpdump_corpus_decodes_or_is_refused_never_panics() {
@@ -35,15 +35,16 @@ fn tcpdump_corpus_decodes_or_is_refused_never_panics() {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let capture = match capture::read(path) {
+        let capture = match okapi_capture::read(path) {
             Ok(capture) => capture,
             Err(error) => {
                 println!("{name}: not read: {error}");
                 continue;
             }
         };
-        println!("{name}: {} frames, {} IPv4 OSPF", capture.frames, capture.ospf.len());
-        for (frame, bytes) in &capture.ospf {
+        let ospf = ospf_payloads(&capture);
+        println!("{name}: {} frames, {} IPv4 OSPF", capture.frames, ospf.len());
+        for (frame, bytes) in &ospf {
             match Packet::decode(bytes) {
                 Ok(packet) => {
                     decoded += 1;

@@ -1,8 +1,12 @@
-//! Helpers shared by the codec tests: hex diffs, a capture reader, where the files are.
+//! Helpers shared by the codec tests: hex diffs and the capture reader (both from
+//! okapi-capture), where the files are.
 
-pub mod capture;
 pub mod checksums;
-pub mod hex_diff;
+
+/// Side-by-side hex diffs (okapi-capture).
+pub mod hex_diff {
+    pub use okapi_capture::{assert_bytes_eq, hex_diff};
+}
 
 use std::path::PathBuf;
 
@@ -25,12 +29,25 @@ pub fn tcpdump_corpus() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// IP protocol 89.
+const IP_PROTOCOL_OSPF: u8 = 89;
+
+/// The IPv4 OSPF payloads (frame number, bytes after the IP header) of a capture.
+pub fn ospf_payloads(capture: &okapi_capture::Capture) -> Vec<(usize, Vec<u8>)> {
+    capture
+        .protocol(IP_PROTOCOL_OSPF)
+        .filter(|datagram| datagram.family == okapi_capture::Family::V4)
+        .map(|datagram| (datagram.frame, datagram.payload.clone()))
+        .collect()
+}
+
 /// The IPv4 OSPF payloads of a fixture, which must exist and hold some.
 pub fn fixture_payloads(name: &str) -> Vec<(usize, Vec<u8>)> {
     let path = fixture(name);
-    let capture = capture::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    assert!(!capture.ospf.is_empty(), "{} holds no OSPF packet", path.display());
-    capture.ospf
+    let capture = okapi_capture::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let payloads = ospf_payloads(&capture);
+    assert!(!payloads.is_empty(), "{} holds no OSPF packet", path.display());
+    payloads
 }
 
 /// The key FRR was configured with for tests/fixtures/frr-pair-md5.pcap (key id 1).

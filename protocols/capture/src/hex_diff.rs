@@ -41,10 +41,15 @@ fn row_hex(bytes: &[u8], range: std::ops::Range<usize>) -> String {
         .to_string()
 }
 
-#[test]
-fn marks_the_rows_that_differ() {
-    let diff = hex_diff(&[0u8; 20], &[[0u8; 16].as_slice(), &[1, 0, 0, 0]].concat());
-    let lines: Vec<_> = diff.lines().collect();
-    assert!(lines[1].starts_with(" 0000"), "{diff}");
-    assert!(lines[2].starts_with("!0010"), "{diff}");
+#[cfg(test)]
+mod tests {
+    use super::hex_diff;
+
+    #[test]
+    fn marks_the_rows_that_differ() {
+        let diff = hex_diff(&[0u8; 20], &[[0u8; 16].as_slice(), &[1, 0, 0, 0]].concat());
+        let lines: Vec<_> = diff.lines().collect();
+        assert!(lines[1].starts_with(" 0000"), "{diff}");
+        assert!(lines[2].starts_with("!0010"), "{diff}");
+    }
 }

@@ -1,10 +1,9 @@
 //! Rate-limited logging of refused packets: at most one line per (interface, reason) per
-//! [`LOG_INTERVAL`], saying how many were suppressed since the last line; a warning, or a
-//! debug line for the [`TRANSIENT`] reasons. The counters themselves are the instance's
-//! (`GET /ospf/interfaces`, `counters.rejected`).
+//! [`LOG_INTERVAL`], saying how many were suppressed since the last line. Shared by the
+//! daemons; each keeps its own counters (shown in the shell) and decides the log level.
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// One line per interface and reason at most this often.
@@ -12,21 +11,6 @@ pub const LOG_INTERVAL: Duration = Duration::from_secs(10);
 /// Entries kept at most; older ones are dropped when full (reasons are a fixed set, so this
 /// only bounds a host with very many interfaces).
 const MAX_ENTRIES: usize = 4_096;
-
-/// Refusals that happen in normal operation while adjacencies and interfaces change state
-/// (a packet that arrives just before its interface is up or just after it left the
-/// configuration, a flood racing the database exchange): logged at debug level, counted like
-/// the others.
-pub const TRANSIENT: &[&str] = &[
-    "interface-down",
-    "unknown-interface",
-    "neighbor-state",
-    "unknown-neighbor",
-];
-
-pub fn is_transient(reason: &str) -> bool {
-    TRANSIENT.contains(&reason)
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -44,14 +28,14 @@ pub struct RejectLog {
 pub struct RejectLine {
     pub ifindex: u32,
     pub reason: &'static str,
-    pub source: Ipv4Addr,
+    pub source: IpAddr,
     /// Refusals of this kind not logged since the previous line.
     pub suppressed: u64,
 }
 
 impl RejectLog {
     /// Records a refusal; returns the line to log, if one is due.
-    pub fn note(&mut self, ifindex: u32, reason: &'static str, source: Ipv4Addr, now: Instant) -> Option<RejectLine> {
+    pub fn note(&mut self, ifindex: u32, reason: &'static str, source: IpAddr, now: Instant) -> Option<RejectLine> {
         if let Some(entry) = self.entries.get_mut(&(ifindex, reason)) {
             if now.saturating_duration_since(entry.last_logged) < LOG_INTERVAL {
                 entry.suppressed = entry.suppressed.saturating_add(1);
@@ -100,7 +84,7 @@ mod tests {
     fn one_line_per_interface_and_reason_per_interval() {
         let mut log = RejectLog::default();
         let t0 = Instant::now();
-        let source = Ipv4Addr::new(10, 0, 12, 2);
+        let source = IpAddr::from([10, 0, 12, 2]);
         assert!(log.note(2, "bad-digest", source, t0).is_some());
         assert!(log.note(2, "bad-digest", source, t0 + Duration::from_secs(1)).is_none());
         assert!(log.note(2, "bad-digest", source, t0 + Duration::from_secs(2)).is_none());
