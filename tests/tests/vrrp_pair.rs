@@ -5,6 +5,7 @@
 //! | test | checks |
 //! |---|---|
 //! | `health_failure_moves_the_vips_and_preemption_decides_the_way_back` | a's health fails: b takes both VIPs within fall x interval + Master_Down_Interval, a client pinging the VIP every 10 ms reports its loss; a's health back: VRID 10 (preempt) returns to a, VRID 20 (no preempt) stays on b; notify hooks saw each transition with the right environment |
+//! |  | VRID 30 (virtual MAC): the client's ARP entry for the VIP is 00:00:5e:00:01:1e before and after the failover; VRID 40 (unicast adverts) fails over and back like VRID 10 |
 //! | `master_node_lost_client_keeps_pinging` | a dies (okapi-vrrpd killed, its LAN link down): b takes over after Master_Down_Interval; the client's loss is reported |
 
 use std::path::PathBuf;
@@ -17,6 +18,9 @@ use serde_json::Value;
 const LAB: &str = "vrrp-pair.clab.yml";
 const VIP_PREEMPT: &str = "192.0.2.100";
 const VIP_STICKY: &str = "192.0.2.200";
+const VIP_VMAC: &str = "192.0.2.130";
+const VIRTUAL_MAC: &str = "00:00:5e:00:01:1e";
+const VIP_UNICAST: &str = "192.0.2.140";
 /// The tracker's interval and fall count, and b's Master_Down_Interval at 100 ms adverts and
 /// priority 100 (3 x 100 ms + (256 - 100) / 256 x 100 ms), from the lab's configuration.
 const TRACKER_INTERVAL_MS: f64 = 100.0;
@@ -85,7 +89,8 @@ fn wait_state(lab: &LabUnderTest, node: &str, vrid: u64, state: &str) -> Value {
 }
 
 fn holds(lab: &LabUnderTest, node: &str, vip: &str) -> bool {
-    lab.exec(node, &["ip", "-j", "address", "show", "dev", "eth1"])
+    let device = if vip == VIP_VMAC { "vrrp.30" } else { "eth1" };
+    lab.exec(node, &["ip", "-j", "address", "show", "dev", device])
         .ok()
         .and_then(|output| serde_json::from_slice::<Value>(&output.stdout).ok())
         .is_some_and(|json| {
@@ -95,6 +100,19 @@ fn holds(lab: &LabUnderTest, node: &str, vip: &str) -> bool {
                 .flatten()
                 .any(|info| info["local"] == vip)
         })
+}
+
+/// The client's ARP entry for `vip` after one ping to it.
+fn client_arp(lab: &LabUnderTest, vip: &str) -> String {
+    let ping = lab
+        .exec("client", &["ping", "-n", "-c", "1", "-W", "1", vip])
+        .expect("ping");
+    assert!(ping.status.success(), "client pings {vip}");
+    let output = lab
+        .exec("client", &["ip", "-j", "neigh", "show", vip])
+        .expect("ip neigh");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("ip -j neigh");
+    json[0]["lladdr"].as_str().unwrap_or_default().to_string()
 }
 
 /// When `node`'s instance `vrid` last became Master (unix ms, from its transition history).
@@ -165,11 +183,13 @@ fn wait_notified(lab: &LabUnderTest, node: &str, line: &str) {
 /// comes up first so that a wins VRID 20, which does not preempt.
 fn start_pair(lab: &LabUnderTest) -> (Child, Child) {
     let server_a = start_health_server(lab, "a");
-    wait_state(lab, "a", 10, "Master");
-    wait_state(lab, "a", 20, "Master");
+    for vrid in [10, 20, 30, 40] {
+        wait_state(lab, "a", vrid, "Master");
+    }
     let server_b = start_health_server(lab, "b");
-    wait_state(lab, "b", 10, "Backup");
-    wait_state(lab, "b", 20, "Backup");
+    for vrid in [10, 20, 30, 40] {
+        wait_state(lab, "b", vrid, "Backup");
+    }
     assert!(holds(lab, "a", VIP_PREEMPT) && holds(lab, "a", VIP_STICKY));
     assert!(!holds(lab, "b", VIP_PREEMPT) && !holds(lab, "b", VIP_STICKY));
     (server_a, server_b)
@@ -195,6 +215,15 @@ fn health_failure_moves_the_vips_and_preemption_decides_the_way_back() {
                 "a",
                 "INSTANCE web MASTER 150 old=Backup new=Master vrid=10 interface=eth1",
             );
+
+            assert_eq!(
+                client_arp(lab, VIP_VMAC),
+                VIRTUAL_MAC,
+                "VRID 30 answers ARP with the virtual MAC"
+            );
+            assert!(holds(lab, "a", VIP_UNICAST) && !holds(lab, "b", VIP_UNICAST));
+            let b40 = instance(lab, "b", 40).expect("b 40");
+            assert_eq!(b40["master_address"], "192.0.2.1", "unicast adverts reach b: {b40}");
 
             // a's balancer fails.
             let ping = start_ping(lab, VIP_PREEMPT, 3);
@@ -223,6 +252,15 @@ fn health_failure_moves_the_vips_and_preemption_decides_the_way_back() {
                 if ok { Ok(()) } else { Err("not yet".to_string()) }
             });
             report_loss("health failover", ping_summary(ping));
+            wait_state(lab, "b", 30, "Master");
+            wait_state(lab, "b", 40, "Master");
+            assert!(holds(lab, "b", VIP_VMAC) && holds(lab, "b", VIP_UNICAST));
+            assert_eq!(
+                client_arp(lab, VIP_VMAC),
+                VIRTUAL_MAC,
+                "the virtual MAC moved with the VIP"
+            );
+            println!("VRID 30: the client's ARP entry stayed {VIRTUAL_MAC}; VRID 40 (unicast) moved to b");
             wait_notified(
                 lab,
                 "a",
@@ -249,6 +287,9 @@ fn health_failure_moves_the_vips_and_preemption_decides_the_way_back() {
             );
             wait_state(lab, "a", 20, "Backup");
             wait_state(lab, "b", 10, "Backup");
+            wait_state(lab, "a", 40, "Master");
+            wait_state(lab, "b", 40, "Backup");
+            wait_state(lab, "a", 30, "Master");
             // Long enough for a preemption that should not happen.
             std::thread::sleep(Duration::from_secs(1));
             let b20 = instance(lab, "b", 20).expect("b 20");

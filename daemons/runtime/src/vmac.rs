@@ -2,7 +2,7 @@
 //! semantics.
 //!
 //! ```text
-//!   parent (eth0, its own MAC and address)        arp_ignore=1 arp_filter=1
+//!   parent (eth0, its own MAC and address)        arp_ignore=1 arp_filter=1 arp_announce=2
 //!     └─ macvlan "vrrp.42", mode private, MAC 00:00:5e:00:01:2a
 //!          arp_ignore=1 accept_local=1 rp_filter=0 promote_secondaries=1
 //!          IPv4 VMAC: disable_ipv6=1       IPv6 VMAC: addr_gen_mode=1 (none)
@@ -19,9 +19,12 @@
 //! - on the parent, `arp_ignore=1` and `arp_filter=1`: the parent must not answer ARP for the
 //!   VIPs with its own MAC, so the VIP's ARP is answered only by the vmac. The previous values
 //!   are restored when the last vmac this process created on that parent is removed.
-//!   Not set, as keepalived does not: `arp_announce` on the parent. A packet sourced from a
-//!   VIP that leaves through the parent makes the parent's ARP request carry the VIP as sender
-//!   address with the parent's MAC, which neighbours learn until the next gratuitous ARP.
+//! - on the parent also `arp_announce=2`, which keepalived does not set: a reply sourced from
+//!   a VIP leaves through the parent (its connected route comes first), and the parent's ARP
+//!   request for the client would otherwise carry the VIP as sender address with the
+//!   parent's MAC, which the client learns (seen in the vrrp-pair lab: the client's entry for
+//!   the VIP moved to the parent's MAC after one ping). With 2 the parent's own address is
+//!   the sender address.
 //! - IPv6: the kernel would give an IPv4 vmac (and an IPv6 one) the EUI-64 link-local address
 //!   of the shared virtual MAC, the same on both routers, and duplicate address detection would
 //!   fail. As keepalived does, IPv6 is disabled on an IPv4 vmac; on an IPv6 vmac
@@ -108,7 +111,7 @@ pub async fn ensure_vmac(netlink: &Netlink, name: &str, parent_ifindex: u32, mac
 }
 
 /// Deletes the macvlan `name`; nothing to do if it does not exist. Refuses to delete an
-/// interface that is not a macvlan. Restores the parent's `arp_ignore`/`arp_filter` when this
+/// interface that is not a macvlan. Restores the parent's ARP sysctls when this
 /// was the last vmac this process set up on it.
 pub async fn remove_vmac(netlink: &Netlink, name: &str) -> Result<(), String> {
     check_name(name)?;
@@ -259,6 +262,7 @@ fn format_mac(mac: [u8; 6]) -> String {
 struct SavedParent {
     arp_ignore: String,
     arp_filter: String,
+    arp_announce: String,
     vmacs: BTreeSet<String>,
 }
 
@@ -296,12 +300,14 @@ fn set_sysctls(name: &str, parent: &str, parent_ifindex: u32, mac: [u8; 6]) -> R
         let previous = SavedParent {
             arp_ignore: read_sysctl(&format!("net/ipv4/conf/{parent}/arp_ignore"))?,
             arp_filter: read_sysctl(&format!("net/ipv4/conf/{parent}/arp_filter"))?,
+            arp_announce: read_sysctl(&format!("net/ipv4/conf/{parent}/arp_announce"))?,
             vmacs: BTreeSet::new(),
         };
         saved.insert(key.clone(), previous);
     }
     write_sysctl(&format!("net/ipv4/conf/{parent}/arp_ignore"), "1")?;
     write_sysctl(&format!("net/ipv4/conf/{parent}/arp_filter"), "1")?;
+    write_sysctl(&format!("net/ipv4/conf/{parent}/arp_announce"), "2")?;
     if let Some(entry) = saved.get_mut(&key) {
         entry.vmacs.insert(name.to_string());
     }
@@ -325,7 +331,11 @@ fn forget(name: &str) {
     for key in emptied {
         let Some(entry) = saved.remove(&key) else { continue };
         let parent = key.1;
-        for (key, value) in [("arp_ignore", &entry.arp_ignore), ("arp_filter", &entry.arp_filter)] {
+        for (key, value) in [
+            ("arp_ignore", &entry.arp_ignore),
+            ("arp_filter", &entry.arp_filter),
+            ("arp_announce", &entry.arp_announce),
+        ] {
             // A parent that is gone has nothing left to restore.
             if let Err(error) = write_sysctl(&format!("net/ipv4/conf/{parent}/{key}"), value) {
                 tracing::warn!(%error, parent, "cannot restore after the last vmac");
@@ -402,6 +412,7 @@ mod tests {
             assert_eq!(sysctl("net/ipv6/conf/vrrp.42/disable_ipv6"), "1");
             assert_eq!(sysctl("net/ipv4/conf/eth0/arp_ignore"), "1");
             assert_eq!(sysctl("net/ipv4/conf/eth0/arp_filter"), "1");
+            assert_eq!(sysctl("net/ipv4/conf/eth0/arp_announce"), "2");
 
             // Idempotent: adopted, same index.
             assert_eq!(

@@ -591,10 +591,11 @@ impl Daemon {
     }
 
     async fn refresh_all(&mut self) {
-        self.sync_multicast();
         for index in 0..self.instances.len() {
             self.refresh(index).await;
         }
+        // After the refresh: it may have created a macvlan.
+        self.sync_multicast();
         self.after_transitions().await;
     }
 
@@ -714,7 +715,11 @@ impl Daemon {
             if !instance.spec.unicast_peers.is_empty() {
                 continue;
             }
-            if let Some(ifindex) = self.links.by_name(&instance.spec.interface).map(|link| link.ifindex()) {
+            // With a virtual MAC, the peer's adverts come from the same MAC as our macvlan,
+            // and the kernel hands such frames to the macvlan alone (private mode): listen on
+            // both (keepalived does too).
+            let parent = self.links.by_name(&instance.spec.interface).map(|link| link.ifindex());
+            for ifindex in parent.into_iter().chain(instance.vmac_ifindex) {
                 if instance.is_ipv6() {
                     want6.insert(ifindex);
                 } else {
