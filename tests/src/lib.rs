@@ -10,6 +10,8 @@
 //!        └─ not root: print one "skipped" line and return      └─► assert_clean(lab)
 //! ```
 
+pub mod vrrp;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -12,9 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use okapi_tests::vrrp::{crash_keepalived, signal, tshark};
 use okapi_tests::{LabUnderTest, binary, daemon_get, recorded_argv, run_in_lab, secs, start_again, wait_for};
 use serde_json::Value;
 
@@ -141,45 +141,6 @@ fn keepalived_pids(lab: &LabUnderTest, parent: Option<u32>) -> (u32, u32) {
             .map_err(|error| error.to_string())
     });
     (parent, child)
-}
-
-fn signal(pid: u32, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &pid.to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success(), "kill -{name} {pid}");
-}
-
-/// A crash as lab-notes describes it: the parent stopped (so it cannot clean up), the VRRP
-/// child killed, then the parent.
-fn crash_keepalived(parent: u32, child: u32) {
-    signal(parent, "STOP");
-    signal(child, "KILL");
-    signal(parent, "KILL");
-    // The test process started the lab, so keepalived is its child: collect it, or its pid
-    // stays taken and the next keepalived says "daemon is already running".
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(parent).unwrap_or(0));
-    for _ in 0..200 {
-        match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
-            Ok(nix::sys::wait::WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(10)),
-            _ => return,
-        }
-    }
-}
-
-/// What tshark makes of a capture: `fields` of the frames matching `filter`.
-fn tshark(file: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut args: Vec<String> = vec!["-r".into(), file.display().to_string(), "-Y".into(), filter.into()];
-    args.extend(["-T", "fields", "-E", "separator=|"].map(String::from));
-    for field in fields {
-        args.extend(["-e".to_string(), (*field).to_string()]);
-    }
-    let output = Command::new("tshark").args(&args).output().expect("tshark");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| line.split('|').map(str::to_string).collect())
-        .collect()
 }
 
 /// In `file`: the first gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `vip` from `mac`,

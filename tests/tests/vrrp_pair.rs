@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `health_failure_moves_the_vips_and_preemption_decides_the_way_back` | a's health fails: b takes both VIPs within fall x interval + Master_Down_Interval, a client pinging the VIP every 10 ms reports its loss; a's health back: VRID 10 (preempt) returns to a, VRID 20 (no preempt) stays on b; notify hooks saw each transition with the right environment |
 //! |  | VRID 30 (virtual MAC): the client's ARP entry for the VIP is 00:00:5e:00:01:1e before and after the failover; VRID 40 (unicast adverts) fails over and back like VRID 10 |
+//! |  | VRID 50 (accept = false): the client resolves the VIP but its pings are dropped, on a and then on b |
 //! | `master_node_lost_client_keeps_pinging` | a dies (okapi-vrrpd killed, its LAN link down): b takes over after Master_Down_Interval; the client's loss is reported |
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ const VIP_STICKY: &str = "192.0.2.200";
 const VIP_VMAC: &str = "192.0.2.130";
 const VIRTUAL_MAC: &str = "00:00:5e:00:01:1e";
 const VIP_UNICAST: &str = "192.0.2.140";
+const VIP_STRICT: &str = "192.0.2.150";
 /// The tracker's interval and fall count, and b's Master_Down_Interval at 100 ms adverts and
 /// priority 100 (3 x 100 ms + (256 - 100) / 256 x 100 ms), from the lab's configuration.
 const TRACKER_INTERVAL_MS: f64 = 100.0;
@@ -115,6 +117,26 @@ fn client_arp(lab: &LabUnderTest, vip: &str) -> String {
     json[0]["lladdr"].as_str().unwrap_or_default().to_string()
 }
 
+/// Non-accept mode: the client resolves `vip` to `node`'s MAC, but no ping gets an answer.
+fn refuses_traffic(lab: &LabUnderTest, node: &str, vip: &str) {
+    let ping = lab
+        .exec("client", &["ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", vip])
+        .expect("ping");
+    assert!(!ping.status.success(), "{vip} answered pings in non-accept mode");
+    let output = lab
+        .exec("client", &["ip", "-j", "neigh", "show", vip])
+        .expect("ip neigh");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("ip -j neigh");
+    let node_mac = lab
+        .exec(node, &["ip", "-j", "link", "show", "dev", "eth1"])
+        .expect("ip link");
+    let node_mac: Value = serde_json::from_slice(&node_mac.stdout).expect("ip -j link");
+    assert_eq!(
+        json[0]["lladdr"], node_mac[0]["address"],
+        "{vip} resolves to {node}: {json}"
+    );
+}
+
 /// When `node`'s instance `vrid` last became Master (unix ms, from its transition history).
 fn became_master_at(instance: &Value) -> f64 {
     instance["history"]
@@ -183,11 +205,11 @@ fn wait_notified(lab: &LabUnderTest, node: &str, line: &str) {
 /// comes up first so that a wins VRID 20, which does not preempt.
 fn start_pair(lab: &LabUnderTest) -> (Child, Child) {
     let server_a = start_health_server(lab, "a");
-    for vrid in [10, 20, 30, 40] {
+    for vrid in [10, 20, 30, 40, 50] {
         wait_state(lab, "a", vrid, "Master");
     }
     let server_b = start_health_server(lab, "b");
-    for vrid in [10, 20, 30, 40] {
+    for vrid in [10, 20, 30, 40, 50] {
         wait_state(lab, "b", vrid, "Backup");
     }
     assert!(holds(lab, "a", VIP_PREEMPT) && holds(lab, "a", VIP_STICKY));
@@ -222,6 +244,7 @@ fn health_failure_moves_the_vips_and_preemption_decides_the_way_back() {
                 "VRID 30 answers ARP with the virtual MAC"
             );
             assert!(holds(lab, "a", VIP_UNICAST) && !holds(lab, "b", VIP_UNICAST));
+            refuses_traffic(lab, "a", VIP_STRICT);
             let b40 = instance(lab, "b", 40).expect("b 40");
             assert_eq!(b40["master_address"], "192.0.2.1", "unicast adverts reach b: {b40}");
 
@@ -261,6 +284,9 @@ fn health_failure_moves_the_vips_and_preemption_decides_the_way_back() {
                 "the virtual MAC moved with the VIP"
             );
             println!("VRID 30: the client's ARP entry stayed {VIRTUAL_MAC}; VRID 40 (unicast) moved to b");
+            wait_state(lab, "b", 50, "Master");
+            refuses_traffic(lab, "b", VIP_STRICT);
+            println!("VRID 50 (accept = false): pings to the VIP dropped on a, then on b");
             wait_notified(
                 lab,
                 "a",

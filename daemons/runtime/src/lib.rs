@@ -22,6 +22,7 @@ pub mod logging;
 pub mod netlink;
 pub mod rawsock;
 pub mod rejects;
+pub mod timer;
 pub mod vmac;
 
 /// Version of the okapi suite, shared by every binary.

@@ -12,12 +12,14 @@ use okapi_runtime::interfaces::InterfaceTable;
 use okapi_runtime::netlink::{IpFamily, Netlink, NetlinkEvent};
 use okapi_runtime::rawsock::{IPPROTO_VRRP, MAX_DATAGRAM, RawSocketV4, RawSocketV6};
 use okapi_runtime::rejects::RejectLog;
+use okapi_runtime::timer::PreciseTimer;
 use okapi_runtime::vmac;
 use okapi_vrrp::{Advertisement, Output, State, SyncGroup};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::accept::AcceptFilter;
 use crate::config::VrrpdConfig;
 use crate::control::{self, Query};
 use crate::instance::{Instance, effective_priority, router_config, set_auth};
@@ -74,6 +76,8 @@ struct Daemon {
     pending_transitions: Vec<(usize, State, State, String)>,
     /// The sync groups, with the indexes of their member instances.
     groups: Vec<(SyncGroup, Vec<usize>)>,
+    /// Non-accept mode's nftables rules.
+    accept: AcceptFilter,
 }
 
 pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
@@ -127,6 +131,7 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
         io: IoCounters::default(),
         pending_transitions: Vec::new(),
         groups: Vec::new(),
+        accept: AcceptFilter::default(),
     };
     daemon.start_trackers();
     for spec in daemon.config.instances.clone() {
@@ -134,6 +139,10 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
     }
     daemon.build_groups();
     daemon.remove_leftover_vips().await;
+    daemon
+        .accept
+        .prepare(daemon.config.instances.iter().any(|spec| !spec.accept))
+        .await;
     daemon.refresh_all().await;
     tracing::info!(
         instances = daemon.instances.len(),
@@ -144,14 +153,23 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
     let (control_tx, mut control_rx) = mpsc::channel(control::QUEUE);
     control::register(&context.router, control_tx);
 
+    let timer = PreciseTimer::new().map_err(|error| format!("timerfd: {error}"))?;
     let mut buffer4 = vec![0u8; MAX_DATAGRAM];
     let mut buffer6 = vec![0u8; MAX_DATAGRAM];
     let mut watching = true;
     loop {
         let deadline = daemon.next_deadline();
+        let timer = &timer;
         let sleep = async move {
             match deadline {
-                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                // VRRP timers are centiseconds apart at 10 ms adverts: a timerfd, not tokio's
+                // millisecond wheel (see okapi_runtime::timer).
+                Some(at) => {
+                    if let Err(error) = timer.sleep_until(at).await {
+                        tracing::warn!(%error, "timerfd failed; falling back to tokio's timer");
+                        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                    }
+                }
                 None => std::future::pending().await,
             }
         };
@@ -400,7 +418,7 @@ impl Daemon {
 
     async fn send(&mut self, index: usize, advertisement: &Advertisement) {
         let instance = &self.instances[index];
-        let (Some(source), Some(ifindex)) = (instance.local_address, instance.vip_ifindex()) else {
+        let (Some(source), Some(ifindex)) = (instance.local_address, instance.send_ifindex()) else {
             return;
         };
         let destinations: Vec<IpAddr> = if instance.spec.unicast_peers.is_empty() {
@@ -456,9 +474,19 @@ impl Daemon {
             }
         }
         self.instances[index].vips_installed = true;
+        let spec = &self.instances[index].spec;
+        // §6.4.3: a non-owner Master in non-accept mode does not accept traffic to its VIPs.
+        if !spec.accept && spec.priority != okapi_vrrp::router::PRIORITY_OWNER {
+            let vips = spec.vips();
+            self.accept.set(&vips, true).await;
+        }
     }
 
     async fn remove_vips(&mut self, index: usize) {
+        if !self.instances[index].spec.accept {
+            let vips = self.instances[index].spec.vips();
+            self.accept.set(&vips, false).await;
+        }
         let Some(ifindex) = self.instances[index].vip_ifindex() else {
             self.instances[index].vips_installed = false;
             return;
@@ -482,7 +510,7 @@ impl Daemon {
             return;
         };
         let instance = &self.instances[index];
-        let Some(ifindex) = instance.vip_ifindex() else {
+        let Some(ifindex) = instance.send_ifindex() else {
             return;
         };
         let mac = if instance.vmac_ifindex.is_some() {
@@ -917,6 +945,7 @@ impl Daemon {
             burst.abort();
         }
         self.trackers.clear();
+        self.accept.remove().await;
         self.notifier.drain(STOP_HOOKS_LIMIT).await;
     }
 
@@ -991,6 +1020,8 @@ impl Daemon {
                 "announcements_sent": self.io.announcements_sent,
                 "announcement_errors": self.io.announcement_errors,
                 "address_errors": self.io.address_errors,
+                "nftables_errors": self.accept.errors,
+                "nftables_last_error": self.accept.last_error,
                 "last_error": self.io.last_error,
             },
             "hooks": self.notifier.view(),

@@ -92,6 +92,19 @@ impl Instance {
         self.spec.is_ipv6()
     }
 
+    /// Where adverts and announcements leave from. IPv4: the macvlan when there is one, so
+    /// that they carry the virtual MAC (RFC 5798 §7.3). IPv6: the interface itself, whose
+    /// link-local address is the adverts' source (§5.1.2.1) and which the macvlan lacks (its
+    /// address generation is off); keepalived's `vmac_xmit_base` does the same. The NA's
+    /// target link-layer option still names the virtual MAC.
+    pub fn send_ifindex(&self) -> Option<u32> {
+        if self.is_ipv6() {
+            self.ifindex
+        } else {
+            self.vip_ifindex()
+        }
+    }
+
     /// Brings the router in line with the instance's priority and local address, and starts
     /// it (RFC 5798 §6.4.1 Startup) the first time it can run. Returns the router's outputs
     /// and the change of fault the daemon must pass on (through the instance's sync group,

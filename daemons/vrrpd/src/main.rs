@@ -18,6 +18,7 @@
 //! instance) and unicast to our addresses; `IP_PKTINFO` tells the arrival interface and picks
 //! the departure interface and source.
 
+mod accept;
 mod config;
 mod control;
 mod daemon;
