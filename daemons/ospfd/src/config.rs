@@ -18,7 +18,8 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use okapi_ospf::config::{AnnouncedPrefix, Config, InterfaceAuth, InterfaceConfig, NetworkType};
+use okapi_ospf::config::{AnnouncedPrefix, Config, ExternalPrefix, InterfaceAuth, InterfaceConfig, NetworkType};
+use okapi_ospf::lsa::ExternalMetricType;
 use okapi_ospf::packet::{Md5Key, Md5Keys, SimplePassword};
 use okapi_ospf::spf::SpfDelayConfig;
 use okapi_runtime::config_values::{Ranged, checked_table};
@@ -56,6 +57,8 @@ pub struct OspfdConfig {
     pub interfaces: Vec<InterfaceSpec>,
     /// Prefixes whose addresses (on any interface) are announced as stub links.
     pub announce: Vec<Prefix>,
+    /// Prefixes whose addresses (on any interface) are announced as AS-external routes.
+    pub external: Vec<ExternalSpec>,
     pub spf_delay: SpfDelayConfig,
     pub max_lsas: usize,
     /// MinLSInterval: shortest time between two originations of one own LSA.
@@ -78,6 +81,60 @@ pub struct InterfaceSpec {
     pub passive: bool,
     pub mtu_ignore: bool,
     pub auth: InterfaceAuth,
+}
+
+/// One `[[ospf.external]]`: addresses within `prefix` present on the node are announced as
+/// AS-external routes (type-5 LSAs), with this forwarding address, metric and type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExternalSpec {
+    pub prefix: Prefix,
+    pub forwarding_address: Ipv4Addr,
+    pub metric: u32,
+    pub metric_type: ExternalMetricType,
+    pub tag: u32,
+}
+
+/// `metric` of an external route unless configured (FRR's default for redistribution).
+pub const DEFAULT_EXTERNAL_METRIC: u64 = 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawExternal {
+    prefix: String,
+    forwarding_address: Option<Ipv4Addr>,
+    metric: Option<Ranged<0, 16_777_214>>,
+    metric_type: Option<Ranged<1, 2>>,
+    tag: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for ExternalSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        checked_table(
+            deserializer,
+            "external",
+            &["prefix", "forwarding-address", "metric", "metric-type", "tag"],
+            |raw: RawExternal| {
+                let prefix = Prefix::parse(&raw.prefix)?;
+                let forwarding_address = raw.forwarding_address.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                if forwarding_address.is_multicast() || forwarding_address.is_broadcast() {
+                    return Err(format!(
+                        "external {prefix}: {forwarding_address} cannot be a forwarding address"
+                    ));
+                }
+                Ok(ExternalSpec {
+                    prefix,
+                    forwarding_address,
+                    metric: u32::try_from(raw.metric.map_or(DEFAULT_EXTERNAL_METRIC, |metric| metric.0)).unwrap_or(20),
+                    metric_type: if raw.metric_type.is_some_and(|metric_type| metric_type.0 == 1) {
+                        ExternalMetricType::Type1
+                    } else {
+                        ExternalMetricType::Type2
+                    },
+                    tag: raw.tag.unwrap_or(0),
+                })
+            },
+        )
+    }
 }
 
 /// An IPv4 prefix `A.B.C.D/L` without host bits.
@@ -139,6 +196,18 @@ impl OspfdConfig {
                 cost: ANNOUNCE_COST,
             })
             .collect();
+        config.external = self
+            .external
+            .iter()
+            .map(|external| ExternalPrefix {
+                prefix: external.prefix.address,
+                len: external.prefix.len,
+                metric: external.metric,
+                metric_type: external.metric_type,
+                forwarding_address: external.forwarding_address,
+                route_tag: external.tag,
+            })
+            .collect();
         config.max_lsas = self.max_lsas;
         config.min_ls_interval = self.min_ls_interval;
         config.min_ls_arrival = self.min_ls_arrival;
@@ -197,6 +266,8 @@ struct RawConfig {
     #[serde(default)]
     announce: PrefixList,
     #[serde(default)]
+    external: Vec<ExternalSpec>,
+    #[serde(default)]
     spf_delay: Option<SpfDelay>,
     #[serde(default)]
     max_lsas: Option<Ranged<1, 10_000_000>>,
@@ -212,6 +283,7 @@ const CONFIG_FIELDS: &[&str] = &[
     "keep-routes-on-stop",
     "interface",
     "announce",
+    "external",
     "spf-delay",
     "max-lsas",
     "min-ls-interval",
@@ -227,6 +299,7 @@ impl<'de> Deserialize<'de> for OspfdConfig {
                 keep_routes_on_stop: raw.keep_routes_on_stop,
                 interfaces: raw.interface.0,
                 announce: raw.announce.0,
+                external: raw.external,
                 spf_delay: raw.spf_delay.map(|delay| delay.0).unwrap_or_else(default_spf_delay),
                 max_lsas: usize::try_from(raw.max_lsas.map_or(DEFAULT_MAX_LSAS, |max| max.0)).unwrap_or(usize::MAX),
                 min_ls_interval: Duration::from_millis(
@@ -597,6 +670,13 @@ max-lsas = 5000
 min-ls-interval = 100
 min-ls-arrival = 1000
 
+[[ospf.external]]
+prefix = "192.0.2.0/24"
+forwarding-address = "10.0.1.100"
+metric = 10
+metric-type = 1
+tag = 7
+
 [ospf.spf-delay]
 initial = 0
 short = 20
@@ -645,6 +725,16 @@ password = "secret"
                 Prefix::parse("198.51.100.1/32").unwrap(),
                 Prefix::parse("203.0.113.0/24").unwrap()
             ]
+        );
+        assert_eq!(
+            config.external,
+            vec![ExternalSpec {
+                prefix: Prefix::parse("192.0.2.0/24").unwrap(),
+                forwarding_address: Ipv4Addr::new(10, 0, 1, 100),
+                metric: 10,
+                metric_type: ExternalMetricType::Type1,
+                tag: 7,
+            }]
         );
         let eth1 = config.interface("eth1").expect("eth1");
         assert_eq!(eth1.network, NetworkType::PointToPoint);

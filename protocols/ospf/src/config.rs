@@ -134,12 +134,38 @@ impl AnnouncedPrefix {
     }
 }
 
+/// Addresses to announce as AS-external routes (RFC 2328 §12.4.4, type-5 LSAs) when present
+/// on the node: an address `a/l` within `prefix/len` is announced as the network of `a/l`
+/// with this metric and forwarding address. With a forwarding address on a shared LAN (a
+/// VRRP virtual address), the other routers send the traffic to whichever router holds that
+/// address now (§16.4: the route's next hop is the forwarding address), so traffic follows
+/// VRRP failover at once, without waiting for OSPF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct ExternalPrefix {
+    pub prefix: Ipv4Addr,
+    pub len: u8,
+    /// 24 bits.
+    pub metric: u32,
+    pub metric_type: crate::lsa::ExternalMetricType,
+    /// 0.0.0.0: to this router.
+    pub forwarding_address: Ipv4Addr,
+    pub route_tag: u32,
+}
+
+impl ExternalPrefix {
+    pub fn covers(&self, address: Ipv4Addr, len: u8) -> bool {
+        len >= self.len && len <= 32 && network(address, self.len) == network(self.prefix, self.len)
+    }
+}
+
 /// The configuration of one instance (one router, area 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub router_id: Ipv4Addr,
     pub interfaces: Vec<InterfaceConfig>,
     pub announce: Vec<AnnouncedPrefix>,
+    /// Addresses announced as AS-external routes (this router is then an ASBR).
+    pub external: Vec<ExternalPrefix>,
     /// The most LSAs the database holds; more are refused and counted (`lsdb-full`).
     pub max_lsas: usize,
     /// The most neighbors on one interface; more Hellos are refused (`too-many-neighbors`).
@@ -167,6 +193,7 @@ impl Config {
             router_id,
             interfaces: Vec::new(),
             announce: Vec::new(),
+            external: Vec::new(),
             max_lsas: 100_000,
             max_neighbors_per_interface: 256,
             ack_delay: Duration::from_millis(500),

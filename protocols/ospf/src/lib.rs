@@ -55,7 +55,7 @@ pub mod timers;
 pub mod view;
 mod wire;
 
-pub use config::{AnnouncedPrefix, Config, InterfaceAuth, InterfaceConfig, NetworkType};
+pub use config::{AnnouncedPrefix, Config, ExternalPrefix, InterfaceAuth, InterfaceConfig, NetworkType};
 pub use error::{DecodeError, EncodeError};
 pub use instance::{Input, Instance, Output};
 pub use lsa::{Lsa, LsaBody, LsaHeader, LsaType};

@@ -1,5 +1,6 @@
-//! Originating the router's own LSAs (RFC 2328 §12.4): the router-LSA (§12.4.1) and, as
-//! Designated Router, the network-LSA (§12.4.2).
+//! Originating the router's own LSAs (RFC 2328 §12.4): the router-LSA (§12.4.1), as
+//! Designated Router the network-LSA (§12.4.2), and as AS boundary router the AS-external-LSAs
+//! (§12.4.4) of the configured external prefixes present on the node.
 //!
 //! Origination is a reconciliation: [`Instance::reconcile_own_lsas`] computes the LSAs the
 //! router should have in the database right now (from interface states, adjacencies and
@@ -23,7 +24,10 @@ use std::time::Instant;
 use crate::config::{mask, network};
 use crate::instance::Instance;
 use crate::interface::InterfaceState;
-use crate::lsa::{LsaHeader, LsaType, NetworkLsa, RouterLink, RouterLinkType, RouterLsa, RouterLsaFlags};
+use crate::lsa::{
+    AsExternalLsa, ExternalMetric, LsaHeader, LsaType, NetworkLsa, RouterLink, RouterLinkType, RouterLsa,
+    RouterLsaFlags,
+};
 use crate::lsdb::{INITIAL_SEQUENCE_NUMBER, LsaKey, MAX_SEQUENCE_NUMBER};
 use crate::neighbor::NeighborState;
 use crate::timers::TimerId;
@@ -34,7 +38,13 @@ impl Instance {
     pub(crate) fn wanted_own_lsas(&self) -> BTreeMap<LsaKey, LsaBody> {
         let router_id = self.config.router_id;
         let mut wanted = BTreeMap::new();
-        let router = self.router_lsa_body();
+        let externals = self.wanted_externals();
+        let mut router = self.router_lsa_body();
+        // §12.4.1: "Bit E: When set, the router is an AS boundary router."
+        if !externals.is_empty() {
+            router.flags |= RouterLsaFlags::E;
+        }
+        wanted.extend(externals);
         let router_key = LsaKey::new(LsaType::ROUTER, router_id, router_id);
         // A router-LSA without links says nothing: it is not originated until there is
         // something to announce (an existing one is still updated, to no links).
@@ -64,6 +74,38 @@ impl Instance {
                     attached_routers: attached,
                 }),
             );
+        }
+        wanted
+    }
+
+    /// §12.4.4: one AS-external-LSA per configured external prefix's address present on an
+    /// interface that is up. Link State ID: the network (§E's host-bit variant for two masks
+    /// of one network is not needed: one address, one mask).
+    fn wanted_externals(&self) -> BTreeMap<LsaKey, LsaBody> {
+        let mut wanted = BTreeMap::new();
+        if self.config.external.is_empty() {
+            return wanted;
+        }
+        for link in self.links.values().filter(|link| link.up) {
+            for &(address, len) in &link.addresses {
+                let Some(external) = self.config.external.iter().find(|prefix| prefix.covers(address, len)) else {
+                    continue;
+                };
+                let key = LsaKey::new(LsaType::AS_EXTERNAL, network(address, len), self.config.router_id);
+                wanted.entry(key).or_insert_with(|| {
+                    LsaBody::AsExternal(AsExternalLsa {
+                        network_mask: mask(len),
+                        metric: ExternalMetric {
+                            metric_type: external.metric_type,
+                            tos: 0,
+                            metric: external.metric,
+                            forwarding_address: external.forwarding_address,
+                            route_tag: external.route_tag,
+                        },
+                        tos_metrics: Vec::new(),
+                    })
+                });
+            }
         }
         wanted
     }

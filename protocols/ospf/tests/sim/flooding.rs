@@ -97,6 +97,95 @@ fn vip_is_announced_and_withdrawn() {
     );
 }
 
+/// RFC 2328 §12.4.4: a VIP within an external prefix is announced as an AS-external-LSA with
+/// the configured forwarding address, the originator sets the E bit of its router-LSA, every
+/// database gets the LSA; when the address goes, the LSA is flushed (MaxAge) everywhere.
+#[test]
+fn rfc2328_12_4_4_external_vip_is_originated_with_its_forwarding_address_and_flushed() {
+    let vip = Ipv4Addr::new(203, 0, 113, 10);
+    let forwarding_address = Ipv4Addr::new(10, 0, 1, 100);
+    let mut net = Network::new()
+        .hello(1, 4)
+        .routers(3)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .configure(2, |config| {
+            config.external.push(okapi_ospf::ExternalPrefix {
+                prefix: Ipv4Addr::new(203, 0, 113, 0),
+                len: 24,
+                metric: 20,
+                metric_type: okapi_ospf::lsa::ExternalMetricType::Type2,
+                forwarding_address,
+                route_tag: 7,
+            })
+        })
+        .start();
+    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
+        .unwrap();
+    let origin = net.routers[2].id;
+    let key = okapi_ospf::lsdb::LsaKey::new(okapi_ospf::LsaType::AS_EXTERNAL, vip, origin);
+    assert!(net.instance(0).lsdb().get(&key).is_none(), "nothing to announce yet");
+    net.input(
+        2,
+        Input::AddressAdded {
+            ifindex: 1,
+            address: vip,
+            prefix_len: 32,
+        },
+    );
+    let external = |net: &Network, at: usize| {
+        net.instance(at)
+            .lsdb()
+            .get(&key)
+            .filter(|entry| !entry.is_max_age())
+            .map(|entry| entry.lsa().body().clone())
+    };
+    let took = net
+        .run_until(
+            |net| (0..3).all(|at| external(net, at).is_some()),
+            Duration::from_secs(20),
+        )
+        .unwrap();
+    assert!(took <= Duration::from_millis(100), "flooded after {took:?}");
+    match external(&net, 0) {
+        Some(okapi_ospf::LsaBody::AsExternal(body)) => {
+            assert_eq!(body.network_mask, Ipv4Addr::new(255, 255, 255, 255));
+            assert_eq!(body.metric.forwarding_address, forwarding_address);
+            assert_eq!(body.metric.metric, 20);
+            assert_eq!(body.metric.route_tag, 7);
+            assert_eq!(body.metric.metric_type, okapi_ospf::lsa::ExternalMetricType::Type2);
+        }
+        other => panic!("not an AS-external-LSA: {other:?}"),
+    }
+    let router = okapi_ospf::lsdb::LsaKey::new(okapi_ospf::LsaType::ROUTER, origin, origin);
+    let asbr = |net: &Network| match net
+        .instance(0)
+        .lsdb()
+        .get(&router)
+        .map(|entry| entry.lsa().body().clone())
+    {
+        Some(okapi_ospf::LsaBody::Router(body)) => body.flags.contains(okapi_ospf::lsa::RouterLsaFlags::E),
+        _ => false,
+    };
+    net.run_until(asbr, Duration::from_secs(10)).unwrap();
+    net.input(
+        2,
+        Input::AddressRemoved {
+            ifindex: 1,
+            address: vip,
+            prefix_len: 32,
+        },
+    );
+    let took = net
+        .run_until(
+            |net| (0..3).all(|at| external(net, at).is_none()),
+            Duration::from_secs(20),
+        )
+        .unwrap();
+    assert!(took <= Duration::from_secs(5), "flushed after {took:?}");
+    net.run_until(|net| !asbr(net), Duration::from_secs(10)).unwrap();
+}
+
 /// Hours of virtual time: LSAs are refreshed every 30 minutes, nothing reaches MaxAge,
 /// the databases stay identical and the adjacencies stay up.
 #[test]
