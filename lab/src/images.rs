@@ -3,7 +3,7 @@
 //!
 //! | image                                         | starts                                        |
 //! |-----------------------------------------------|-----------------------------------------------|
-//! | `okapi`, `okapi:*`, `*/okapi:*`               | okapi-<table>d per table of /etc/okapi/okapi.toml |
+//! | `okapi`, `okapi:*`, `*/okapi:*`               | okapi-<table>d per table of /etc/okapi/okapi.toml, and HAProxy when the node binds /etc/haproxy/haproxy.cfg |
 //! | `frrouting/frr*`, `quay.io/frrouting/frr*`    | zebra, staticd, daemons=yes, then `vtysh -b`  |
 //! | `*bird*`                                      | bird -f                                       |
 //! | `*keepalived*`                                | keepalived -n ... -P                          |
@@ -369,7 +369,7 @@ pub fn plan(image: &str, cmd: Option<&str>, view: &View, node_dir: &Path, bins: 
             let haproxy = system_binary("/usr/sbin/haproxy", "haproxy")?;
             plan.stages.push(vec![Start {
                 name: "haproxy".to_string(),
-                argv: strings(&[&haproxy, "-W", "-db", "-f", "/etc/haproxy/haproxy.cfg"]),
+                argv: strings(&[&haproxy, "-W", "-db", "-f", HAPROXY_CONFIG]),
                 ready: None,
             }]);
         }
@@ -416,6 +416,18 @@ fn okapi_plan(plan: &mut Plan, image: &str, view: &View, node_dir: &Path, bins: 
             ready: Some(PathBuf::from(format!("/run/okapi/{key}.sock"))),
         });
     }
+    // A balancer node (okapi's reason to be): HAProxy next to the daemons, first, so that
+    // okapi-vrrpd's health check finds it. Only a configuration the node binds counts, not
+    // the host's own.
+    let haproxy_config = Path::new(HAPROXY_CONFIG);
+    if view.is_mounted(haproxy_config) && view.host_path(node_dir, haproxy_config).exists() {
+        let haproxy = system_binary("/usr/sbin/haproxy", "haproxy")?;
+        plan.stages.push(vec![Start {
+            name: "haproxy".to_string(),
+            argv: strings(&[&haproxy, "-W", "-db", "-f", HAPROXY_CONFIG]),
+            ready: None,
+        }]);
+    }
     if stage.is_empty() {
         plan.warnings.push(format!(
             "{} has none of the tables [ospf] [vrrp] [bgp] [testd]: no okapi daemon starts",
@@ -426,6 +438,9 @@ fn okapi_plan(plan: &mut Plan, image: &str, view: &View, node_dir: &Path, bins: 
     }
     Ok(())
 }
+
+/// HAProxy's configuration; an okapi node that has one runs HAProxy too.
+const HAPROXY_CONFIG: &str = "/etc/haproxy/haproxy.cfg";
 
 /// The daemons `daemons` enables (`ospfd=yes`), in FRR's order, zebra and staticd always.
 pub fn frr_enabled(daemons: Option<&str>) -> (Vec<&'static str>, Vec<String>) {

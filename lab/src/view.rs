@@ -80,6 +80,12 @@ impl View {
         path.to_path_buf()
     }
 
+    /// `path` is within one of the node's mounts (a bind or a private directory), not the
+    /// host's own file.
+    pub(crate) fn is_mounted(&self, path: &Path) -> bool {
+        self.mounts.iter().any(|mount| path.starts_with(&mount.target))
+    }
+
     /// Where `path` (as the node sees it) lives on the host.
     pub(crate) fn host_path(&self, node_dir: &Path, path: &Path) -> PathBuf {
         self.host_path_before(node_dir, path, self.mounts.len())

@@ -46,6 +46,8 @@ pub enum Action {
     ShowIpOspfRoute,
     ShowVrrp,
     ShowVrrpSummary,
+    Drain,
+    Undrain,
     Help,
     Exit,
 }
@@ -106,6 +108,12 @@ pub fn specs() -> Vec<CommandSpec<Action>> {
             .help("vrid", "Virtual Router ID")
             .help("detail", "Trackers, refused packets and recent transitions"),
         CommandSpec::new("show vrrp summary [json]", Action::ShowVrrpSummary).help("summary", "One line per instance"),
+        CommandSpec::new("drain [json]", Action::Drain).help(
+            "drain",
+            "Move this node's VIPs to its peers (VRRP priority 1) for maintenance",
+        ),
+        CommandSpec::new("undrain [json]", Action::Undrain)
+            .help("undrain", "End a drain: the configured priorities again"),
         CommandSpec::new("help", Action::Help).help("help", "List the commands"),
         CommandSpec::new("exit", Action::Exit).help("exit", "Leave the shell"),
         CommandSpec::new("quit", Action::Exit).help("quit", "Leave the shell"),
@@ -126,6 +134,8 @@ impl Action {
             Action::ShowIpOspfRoute => show_ip_ospf_route,
             Action::ShowVrrp => show_vrrp,
             Action::ShowVrrpSummary => show_vrrp_summary,
+            Action::Drain => |shell, invocation| drain(shell, invocation, true),
+            Action::Undrain => |shell, invocation| drain(shell, invocation, false),
             Action::Help => help,
             Action::Exit => |_, _| {
                 Ok(Reply {
@@ -497,6 +507,17 @@ fn show_vrrp(shell: &Shell, invocation: &Invocation<Action>) -> Result<Reply, Sh
         render::json(&answer.value)
     } else {
         render::vrrp::instances(&answer.value, invocation.has("detail"))
+    }))
+}
+
+/// `drain` / `undrain`: okapi-vrrpd lowers (restores) the priority of every instance; the
+/// peers take the VIPs over before this node lets them go, so no request is refused.
+fn drain(shell: &Shell, invocation: &Invocation<Action>, drained: bool) -> Result<Reply, ShellError> {
+    let answer = shell.daemons.post(VRRP, "/vrrp/drain", &json!({ "drain": drained }))?;
+    Ok(Reply::text(if invocation.json() {
+        render::json(&answer.value)
+    } else {
+        render::vrrp::drain(&answer.value)
     }))
 }
 

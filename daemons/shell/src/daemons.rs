@@ -68,8 +68,23 @@ impl Daemons {
 
     /// `GET path` on the daemon of `table` (`ospf`) only: the protocol's own commands.
     pub fn get(&self, table: &'static str, path: &str) -> Result<Answer, ShellError> {
+        self.ask(table, "GET", path, None)
+    }
+
+    /// `POST path` with `body` on the daemon of `table`: actions (`drain`).
+    pub fn post(&self, table: &'static str, path: &str, body: &serde_json::Value) -> Result<Answer, ShellError> {
+        self.ask(table, "POST", path, Some(body))
+    }
+
+    fn ask(
+        &self,
+        table: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ShellError> {
         let socket = control_socket_path(&self.run_dir, table);
-        match self.runtime.block_on(control::get(&socket, path)) {
+        match self.runtime.block_on(control::request(&socket, method, path, body)) {
             Ok(value) => Ok(Answer { table, socket, value }),
             Err(ClientError::NotRunning { source, .. }) => Err(ShellError::NotRunning {
                 daemon: daemon_name(table),

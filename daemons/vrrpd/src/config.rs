@@ -86,6 +86,12 @@ pub struct InstanceSpec {
     pub unicast_peers: Vec<IpAddr>,
     pub track: Vec<TrackRef>,
     pub notify: Option<String>,
+    /// Addresses held while the instance is Master, or Backup on a node that is not drained,
+    /// on `announce_interface`: what a routing daemon (okapi-ospfd's `external`)
+    /// announces, so that the announcement follows the balancer's health rather than the
+    /// VRRP role (a role change then changes nothing upstream).
+    pub announce_addresses: Vec<(IpAddr, u8)>,
+    pub announce_interface: String,
     /// VRRPv2 simple-text authentication (RFC 2338 §5.3.6; removed by RFC 3768 but what
     /// keepalived's `auth_type PASS` sends): at most 8 bytes.
     pub auth_pass: Option<String>,
@@ -300,6 +306,9 @@ struct RawInstance {
     track: Vec<TrackRef>,
     notify: Option<Command>,
     auth_pass: Option<String>,
+    #[serde(default)]
+    announce_addresses: Vec<VirtualAddress>,
+    announce_interface: Option<InterfaceName>,
 }
 
 const INSTANCE_FIELDS: &[&str] = &[
@@ -318,6 +327,8 @@ const INSTANCE_FIELDS: &[&str] = &[
     "track",
     "notify",
     "auth-pass",
+    "announce-addresses",
+    "announce-interface",
 ];
 
 impl<'de> Deserialize<'de> for InstanceSpec {
@@ -403,6 +414,12 @@ impl<'de> Deserialize<'de> for InstanceSpec {
                 track: raw.track,
                 notify: raw.notify.map(|command| command.0),
                 auth_pass: raw.auth_pass,
+                announce_addresses: raw
+                    .announce_addresses
+                    .iter()
+                    .map(|vip| (vip.address, vip.len))
+                    .collect(),
+                announce_interface: raw.announce_interface.map_or_else(|| "lo".to_string(), |name| name.0),
             })
         })
     }
@@ -684,6 +701,7 @@ preempt-delay-ms = 5000
 addresses = ["203.0.113.10/24", "203.0.113.11"]
 unicast-peers = ["10.0.0.2"]
 track = [{ name = "haproxy", weight = -60 }, { name = "uplink" }]
+announce-addresses = ["198.51.100.10"]
 
 [[vrrp.instance]]
 name = "web6"
@@ -730,6 +748,8 @@ instances = ["web", "web6"]
         assert_eq!(web.track[0].weight, Some(-60));
         assert_eq!(web.track[1].weight, None);
         assert_eq!(web.notify, None);
+        assert_eq!(web.announce_addresses, vec![("198.51.100.10".parse().unwrap(), 32)]);
+        assert_eq!(web.announce_interface, "lo");
         let web6 = config.instance("web6").unwrap();
         assert!(web6.is_ipv6() && web6.vmac);
         assert_eq!(web6.vmac_name(), "vrrp6.51");

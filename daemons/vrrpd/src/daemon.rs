@@ -37,6 +37,10 @@ const TOS_INTERNETWORK_CONTROL: u8 = 0xc0;
 const NETLINK_QUEUE: usize = 1_024;
 /// How long stopping may take (priority-0 adverts, VIPs, macvlans, hooks).
 const STOP_HOOKS_LIMIT: Duration = Duration::from_secs(5);
+/// The priority of every instance of a drained node: below any peer's, so that the peers
+/// preempt (RFC 5798 §6.4.2) and take the VIPs over before this node lets them go, but still
+/// a candidate if no peer is left.
+const DRAIN_PRIORITY: u8 = 1;
 /// Refusals logged at debug level only: normal on a LAN with other virtual routers.
 const QUIET_REJECTS: &[&str] = &["unknown-vrid"];
 
@@ -78,6 +82,8 @@ struct Daemon {
     groups: Vec<(SyncGroup, Vec<usize>)>,
     /// Non-accept mode's nftables rules.
     accept: AcceptFilter,
+    /// `okapi drain`: every instance at priority 1 until undrained.
+    drained: bool,
 }
 
 pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
@@ -132,6 +138,7 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
         pending_transitions: Vec::new(),
         groups: Vec::new(),
         accept: AcceptFilter::default(),
+        drained: false,
     };
     daemon.start_trackers();
     for spec in daemon.config.instances.clone() {
@@ -217,7 +224,10 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
                 Some(Lifecycle::Stop) | None => break,
             },
             Some(request) = control_rx.recv() => {
-                let answer = daemon.answer(&request.query);
+                let answer = match request.query {
+                    Query::Drain { drain } => daemon.drain(drain).await,
+                    ref query => daemon.answer(query),
+                };
                 let _ = request.reply.send(answer);
             }
         }
@@ -357,7 +367,8 @@ impl Daemon {
         }
     }
 
-    /// Hooks and sync groups, once the outputs that caused the transitions are carried out.
+    /// Hooks, sync groups and announce addresses, once the outputs that caused the
+    /// transitions are carried out.
     async fn after_transitions(&mut self) {
         while !self.pending_transitions.is_empty() {
             let transitions = std::mem::take(&mut self.pending_transitions);
@@ -366,6 +377,54 @@ impl Daemon {
                 self.follow_sync_group(index, from, to).await;
             }
         }
+        for index in 0..self.instances.len() {
+            self.sync_announced(index).await;
+        }
+    }
+
+    /// The announce addresses of an instance are on their interface while it is Master, or
+    /// Backup on a node that is not drained.
+    async fn sync_announced(&mut self, index: usize) {
+        let instance = &self.instances[index];
+        if instance.spec.announce_addresses.is_empty() {
+            return;
+        }
+        // A drained Master keeps announcing until the peer has taken the VIPs over (it still
+        // receives the traffic until then).
+        let wanted = match instance.state() {
+            State::Master => true,
+            State::Backup => !self.drained,
+            State::Initialize | State::Fault => false,
+        };
+        if wanted == instance.announced {
+            return;
+        }
+        let Some(ifindex) = self
+            .links
+            .by_name(&instance.spec.announce_interface)
+            .map(|link| link.ifindex())
+        else {
+            return;
+        };
+        for (address, len) in instance.spec.announce_addresses.clone() {
+            let result = if wanted {
+                self.netlink
+                    .address_add(ifindex, address, len)
+                    .await
+                    .or_else(|error| if error.is_already_present() { Ok(()) } else { Err(error) })
+            } else {
+                self.netlink
+                    .address_delete(ifindex, address, len)
+                    .await
+                    .or_else(|error| if error.is_not_found() { Ok(()) } else { Err(error) })
+            };
+            if let Err(error) = result {
+                self.io.address_errors += 1;
+                tracing::error!(%error, "announce address");
+            }
+        }
+        tracing::info!(instance = %self.instances[index].spec.name, announced = wanted, "announce addresses");
+        self.instances[index].announced = wanted;
     }
 
     fn notify(&self, index: usize, from: State, to: State, reason: &str) {
@@ -645,9 +704,14 @@ impl Daemon {
             }
             tracks.push((track.weight, up));
         }
+        let drained = self.drained;
         let instance = &mut self.instances[index];
         instance.fault = fault;
-        instance.effective_priority = effective_priority(instance.spec.priority, &tracks);
+        instance.effective_priority = if drained {
+            DRAIN_PRIORITY
+        } else {
+            effective_priority(instance.spec.priority, &tracks)
+        };
         let (outputs, fault_change) = instance.sync(now);
         self.carry_out(index, outputs, now).await;
         if let Some(fault) = fault_change {
@@ -923,6 +987,7 @@ impl Daemon {
         if self.instances[index].vips_installed {
             self.remove_vips(index).await;
         }
+        self.sync_announced(index).await;
     }
 
     /// RFC 5798 §6.4.3 Shutdown: Masters send priority 0 so that a Backup takes over after
@@ -951,9 +1016,36 @@ impl Daemon {
 
     // ─────────────────────────────── control ───────────────────────────────
 
+    /// `POST /vrrp/drain`: maintenance without a refused request. Lowering the priority
+    /// (instead of leaving Master) keeps the VIPs here while the peer's Master_Down timer
+    /// runs out; the peer then becomes Master and its advert makes this node Backup.
+    async fn drain(&mut self, drain: bool) -> Result<Value, okapi_runtime::control::ApiError> {
+        if self.drained != drain {
+            tracing::info!(drained = drain, "{}", if drain { "draining" } else { "undraining" });
+        }
+        self.drained = drain;
+        self.refresh_all().await;
+        let instances: Vec<Value> = self
+            .instances
+            .iter()
+            .map(|instance| {
+                json!({
+                    "name": instance.spec.name,
+                    "vrid": instance.spec.vrid,
+                    "state": format!("{:?}", instance.state()),
+                    "effective_priority": instance.effective_priority,
+                })
+            })
+            .collect();
+        Ok(json!({ "drained": self.drained, "instances": instances }))
+    }
+
     fn answer(&self, query: &Query) -> Result<Value, okapi_runtime::control::ApiError> {
         let now = Instant::now();
-        let Query::Vrrp { vrid } = query;
+        let vrid = match query {
+            Query::Vrrp { vrid } => vrid,
+            Query::Drain { .. } => &None,
+        };
         let instances: Vec<Value> = self
             .instances
             .iter()
@@ -1025,6 +1117,7 @@ impl Daemon {
                 "last_error": self.io.last_error,
             },
             "hooks": self.notifier.view(),
+            "drained": self.drained,
         }))
     }
 }

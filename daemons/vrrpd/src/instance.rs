@@ -46,6 +46,8 @@ pub struct Instance {
     pub effective_priority: u8,
     /// The VIPs are (as far as we know) on the interface.
     pub vips_installed: bool,
+    /// The announce addresses are (as far as we know) on their interface.
+    pub announced: bool,
     pub transitions: u64,
     pub history: VecDeque<TransitionRecord>,
     /// The router's state, as its transitions reported it.
@@ -58,6 +60,7 @@ pub struct Instance {
 
 impl Instance {
     pub fn new(spec: InstanceSpec, now: Instant) -> Instance {
+        let spec_has_no_announce = spec.announce_addresses.is_empty();
         let mut router = VirtualRouter::new(router_config(&spec, spec.priority), now);
         set_auth(&mut router, &spec);
         Instance {
@@ -70,6 +73,8 @@ impl Instance {
             fault: None,
             started: false,
             vips_installed: false,
+            // Assumed present (left by an earlier run) until the first sync removes them.
+            announced: !spec_has_no_announce,
             transitions: 0,
             history: VecDeque::new(),
             state: State::Initialize,
@@ -206,6 +211,17 @@ impl Instance {
                 ),
             );
             map.insert("vips_installed".into(), json!(self.vips_installed));
+            map.insert(
+                "announce_addresses".into(),
+                json!(
+                    self.spec
+                        .announce_addresses
+                        .iter()
+                        .map(|(address, len)| format!("{address}/{len}"))
+                        .collect::<Vec<_>>()
+                ),
+            );
+            map.insert("announced".into(), json!(self.announced));
             map.insert("unicast_peers".into(), json!(self.spec.unicast_peers));
             map.insert("daemon_fault".into(), json!(self.fault));
             map.insert("trackers".into(), trackers);

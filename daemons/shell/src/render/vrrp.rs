@@ -239,6 +239,34 @@ fn block(instance: &Value, detail: bool) -> String {
     out
 }
 
+/// `drain` / `undrain`: what okapi-vrrpd did.
+pub fn drain(answer: &Value) -> String {
+    let drained = answer.get("drained").and_then(Value::as_bool);
+    let instances = list(answer, "instances");
+    let mut out = match drained {
+        Some(true) => format!(
+            "Drained: {} instance(s) at priority 1; their peers take the VIPs over.\n",
+            instances.len()
+        ),
+        Some(false) => format!(
+            "Undrained: {} instance(s) at their configured priority.\n",
+            instances.len()
+        ),
+        None => "?\n".to_string(),
+    };
+    for instance in instances {
+        let _ = writeln!(
+            out,
+            "  {} (VRID {}): {}, priority {}",
+            shown(instance, "name"),
+            shown(instance, "vrid"),
+            shown(instance, "state"),
+            shown(instance, "effective_priority")
+        );
+    }
+    out
+}
+
 /// `show vrrp summary`: FRR's table, one row per instance.
 pub fn summary(answer: &Value) -> String {
     let header = format!(
