@@ -383,7 +383,13 @@ impl Instance {
         let Some(interface) = self.interfaces.get_mut(&ifindex) else {
             return;
         };
-        let address = choose_address(&link.addresses, interface.config.network_type);
+        // The address in use stays while the link has it: a VIP that a VRRP daemon adds to
+        // the same subnet (lower than ours or not) must not become the interface's address
+        // and reset every adjacency on each failover.
+        let address = interface
+            .address
+            .filter(|current| link.addresses.contains(current))
+            .or_else(|| choose_address(&link.addresses, interface.config.network_type));
         let should_run = link.up && address.is_some();
         interface.link_up = link.up;
         if link.mtu > 0 {
@@ -815,4 +821,41 @@ fn choose_address(addresses: &BTreeSet<(Ipv4Addr, u8)>, network_type: NetworkTyp
             NetworkType::PointToPoint => addresses.iter().copied().next(),
             NetworkType::Broadcast => None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{A_ADDRESS, B, IFINDEX, Pair};
+    use std::time::Duration;
+
+    /// A VIP that a VRRP daemon adds to the OSPF interface's subnet, sorting before the
+    /// interface's own address, neither replaces that address nor resets the adjacency.
+    #[test]
+    fn a_vip_in_the_interface_subnet_does_not_take_the_interface_address() {
+        let mut pair = Pair::full();
+        let vip = Ipv4Addr::new(10, 0, 0, 0);
+        pair.input(
+            true,
+            Input::AddressAdded {
+                ifindex: IFINDEX,
+                address: vip,
+                prefix_len: 30,
+            },
+        );
+        pair.advance(Duration::from_secs(2));
+        let interface = pair.a.interfaces.get(&IFINDEX).expect("interface");
+        assert_eq!(interface.address, Some((A_ADDRESS, 30)));
+        assert_eq!(pair.a.neighbor_state(IFINDEX, B), Some(NeighborState::Full));
+        pair.input(
+            true,
+            Input::AddressRemoved {
+                ifindex: IFINDEX,
+                address: vip,
+                prefix_len: 30,
+            },
+        );
+        pair.advance(Duration::from_secs(2));
+        assert_eq!(pair.a.neighbor_state(IFINDEX, B), Some(NeighborState::Full));
+    }
 }
