@@ -61,7 +61,12 @@ pub fn instances(answer: &Value, detail: bool) -> String {
     if blocks.is_empty() {
         return "No VRRP instances configured\n".to_string();
     }
-    blocks.join("\n")
+    let text = blocks.join("\n");
+    if answer.get("drained").and_then(Value::as_bool) == Some(true) {
+        format!("This node is drained: every instance at priority 1 (`undrain` ends it).\n\n{text}")
+    } else {
+        text
+    }
 }
 
 fn block(instance: &Value, detail: bool) -> String {
@@ -370,6 +375,14 @@ mod tests {
             lines[2].starts_with("eth1             51     90/150     IPv4     Master       10.0.0.1         web"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_drained_node_says_so() {
+        let mut answer = sample();
+        answer["drained"] = serde_json::json!(true);
+        assert!(instances(&answer, false).starts_with("This node is drained"));
+        assert!(!instances(&sample(), false).starts_with("This node is drained"));
     }
 
     #[test]
