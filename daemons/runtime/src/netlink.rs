@@ -36,7 +36,7 @@ use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
     NetlinkMessage, NetlinkPayload,
 };
-use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkInfo, LinkMessage, State};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteNextHop, RouteProtocol, RouteScope,
@@ -511,7 +511,8 @@ impl Netlink {
     }
 
     /// Adds `address/prefix_len` to the interface (`NLM_F_CREATE | NLM_F_EXCL`: an address
-    /// already there is an error for which [`NetlinkError::is_already_present`] holds).
+    /// already there is an error for which [`NetlinkError::is_already_present`] holds). IPv6
+    /// addresses are added without duplicate address detection (`IFA_F_NODAD`).
     pub async fn address_add(&self, ifindex: u32, address: IpAddr, prefix_len: u8) -> Result<(), NetlinkError> {
         let operation = format!("address add {address}/{prefix_len} ifindex {ifindex}");
         let message = address_message(ifindex, address, prefix_len)
@@ -1139,10 +1140,18 @@ fn address_message(ifindex: u32, address: IpAddr, prefix_len: u8) -> Result<Addr
             .index(ifindex)
             .address(address, prefix_len)
             .build(),
-        IpAddr::V6(address) => rtnetlink::AddressMessageBuilder::<Ipv6Addr>::new()
-            .index(ifindex)
-            .address(address, prefix_len)
-            .build(),
+        IpAddr::V6(address) => {
+            let mut message = rtnetlink::AddressMessageBuilder::<Ipv6Addr>::new()
+                .index(ifindex)
+                .address(address, prefix_len)
+                .build();
+            // No duplicate address detection: the IPv6 addresses daemons add are VIPs moving
+            // between nodes, which a new VRRP Master must answer for at once; DAD would hold
+            // them tentative for a second, or fail when a crashed node still has one.
+            message.header.flags |= AddressHeaderFlags::Nodad;
+            message.attributes.push(AddressAttribute::Flags(AddressFlags::Nodad));
+            message
+        }
     })
 }
 

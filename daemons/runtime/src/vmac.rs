@@ -28,8 +28,9 @@
 //! - IPv6: the kernel would give an IPv4 vmac (and an IPv6 one) the EUI-64 link-local address
 //!   of the shared virtual MAC, the same on both routers, and duplicate address detection would
 //!   fail. As keepalived does, IPv6 is disabled on an IPv4 vmac; on an IPv6 vmac
-//!   (`00:00:5e:00:02:VRID`) address generation is off and the daemon adds the link-local
-//!   address it sends adverts from (RFC 5798 §7.4 wants the primary address's source to stay).
+//!   (`00:00:5e:00:02:VRID`) address generation is off, so it has no link-local address:
+//!   okapi-vrrpd sends IPv6 adverts and neighbor advertisements from the parent (its
+//!   link-local address is the adverts' source), the NA naming the virtual MAC.
 //!
 //! Mode private, as keepalived: the vmac takes frames for its MAC from the wire and never
 //! talks to sibling macvlans on the same parent (with several VRIDs, one instance's vmac must

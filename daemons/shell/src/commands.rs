@@ -597,7 +597,7 @@ mod tests {
 
     #[test]
     fn question_mark_listings() {
-        assert_eq!(words(""), ["exit", "help", "quit", "show"]);
+        assert_eq!(words(""), ["drain", "exit", "help", "quit", "show", "undrain"]);
         assert_eq!(words("show "), ["interface", "ip", "version", "vrrp"]);
         assert_eq!(words("sh ver "), ["json", CR]);
         assert_eq!(words("sh vrrp "), ["json", "summary", "<1-255>", CR]);

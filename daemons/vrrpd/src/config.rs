@@ -102,6 +102,15 @@ impl InstanceSpec {
         self.addresses.first().is_some_and(|(address, _)| address.is_ipv6())
     }
 
+    /// With a virtual MAC, an earlier instance of `all` has the same macvlan name.
+    fn spec_vmac_collides(&self, all: &[InstanceSpec]) -> bool {
+        self.vmac
+            && all
+                .iter()
+                .take_while(|other| !std::ptr::eq(*other, self))
+                .any(|other| other.vmac && other.vmac_name() == self.vmac_name())
+    }
+
     pub fn vips(&self) -> Vec<IpAddr> {
         self.addresses.iter().map(|(address, _)| *address).collect()
     }
@@ -252,6 +261,15 @@ fn check_references(config: &VrrpdConfig) -> Result<(), String> {
                 instance.interface
             ));
         }
+        if instance.spec_vmac_collides(&config.instances) {
+            return Err(format!(
+                "instance `{}`: another instance with vmac = true uses VRID {} for {}: both would own the macvlan {}",
+                instance.name,
+                instance.vrid,
+                if instance.is_ipv6() { "IPv6" } else { "IPv4" },
+                instance.vmac_name()
+            ));
+        }
         for track in &instance.track {
             if !trackers.contains(track.name.as_str()) {
                 return Err(format!(
@@ -393,6 +411,13 @@ impl<'de> Deserialize<'de> for InstanceSpec {
                         "instance `{name}`: auth-pass must be 1 to 8 bytes (keepalived's auth_pass)"
                     ));
                 }
+            }
+            let mut announced = BTreeSet::new();
+            if let Some(duplicate) = raw.announce_addresses.iter().find(|vip| !announced.insert(vip.address)) {
+                return Err(format!(
+                    "instance `{name}`: announce-addresses lists {} twice",
+                    duplicate.address
+                ));
             }
             let mut tracked = BTreeSet::new();
             if let Some(track) = raw.track.iter().find(|track| !tracked.insert(track.name.clone())) {
@@ -860,6 +885,8 @@ instances = ["web", "web6"]
         );
         let two = "[vrrp]\n[[vrrp.instance]]\nname = \"a\"\ninterface = \"eth1\"\nvrid = 1\naddresses = [\"10.0.0.1\"]\n[[vrrp.instance]]\nname = \"b\"\ninterface = \"eth1\"\nvrid = 1\naddresses = [\"10.0.0.2\"]\n";
         refused(two, "1:1", "both use VRID 1 for IPv4 on eth1");
+        let vmacs = "[vrrp]\n[[vrrp.instance]]\nname = \"a\"\ninterface = \"eth1\"\nvrid = 1\nvmac = true\naddresses = [\"10.0.0.1\"]\n[[vrrp.instance]]\nname = \"b\"\ninterface = \"eth2\"\nvrid = 1\nvmac = true\naddresses = [\"10.0.1.1\"]\n";
+        refused(vmacs, "1:1", "both would own the macvlan vrrp.1");
         refused(
             "[vrrp]\n[[vrrp.sync-group]]\nname = \"g\"\ninstances = [\"x\", \"y\"]\n",
             "1:1",

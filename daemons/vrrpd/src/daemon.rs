@@ -328,6 +328,15 @@ impl Daemon {
             return;
         }
         let outputs = self.instances[index].advertisement(datagram.source, datagram.ttl, advertisement, now);
+        // The router's refusals are of this packet: logged with its sender.
+        let (refused, outputs): (Vec<Output>, Vec<Output>) = outputs
+            .into_iter()
+            .partition(|output| matches!(output, Output::Rejected { .. }));
+        for output in refused {
+            if let Output::Rejected { reason } = output {
+                self.log_rejected(datagram.ifindex, datagram.source, reason, now);
+            }
+        }
         self.carry_out(index, outputs, now).await;
         self.after_transitions().await;
     }
@@ -383,7 +392,8 @@ impl Daemon {
     }
 
     /// The announce addresses of an instance are on their interface while it is Master, or
-    /// Backup on a node that is not drained.
+    /// Backup on a node that is not drained; compared with what the kernel has (so leftovers
+    /// of an earlier run go, and missing ones come back).
     async fn sync_announced(&mut self, index: usize) {
         let instance = &self.instances[index];
         if instance.spec.announce_addresses.is_empty() {
@@ -396,38 +406,66 @@ impl Daemon {
             State::Backup => !self.drained,
             State::Initialize | State::Fault => false,
         };
-        if wanted == instance.announced {
-            return;
-        }
-        let Some(ifindex) = self
-            .links
-            .by_name(&instance.spec.announce_interface)
-            .map(|link| link.ifindex())
-        else {
+        let interface = instance.spec.announce_interface.clone();
+        let Some(link) = self.links.by_name(&interface) else {
+            if wanted {
+                tracing::warn!(%interface, "announce-interface missing: nothing announced");
+            }
             return;
         };
-        for (address, len) in instance.spec.announce_addresses.clone() {
-            let result = if wanted {
-                self.netlink
-                    .address_add(ifindex, address, len)
-                    .await
-                    .or_else(|error| if error.is_already_present() { Ok(()) } else { Err(error) })
-            } else {
-                self.netlink
-                    .address_delete(ifindex, address, len)
-                    .await
-                    .or_else(|error| if error.is_not_found() { Ok(()) } else { Err(error) })
-            };
-            if let Err(error) = result {
+        let present = |address: &(IpAddr, u8)| {
+            link.addresses
+                .iter()
+                .any(|have| have.address == address.0 && have.prefix_len == address.1)
+        };
+        // Wanted: the missing ones to add; not wanted: the present ones to delete.
+        let changes: Vec<(IpAddr, u8)> = instance
+            .spec
+            .announce_addresses
+            .iter()
+            .filter(|address| present(address) != wanted)
+            .copied()
+            .collect();
+        let ifindex = link.ifindex();
+        let changed = !changes.is_empty();
+        let to_add = if wanted { changes.clone() } else { Vec::new() };
+        let to_delete = if wanted { Vec::new() } else { changes };
+        for (address, len) in to_add {
+            if let Err(error) = self.netlink.address_add(ifindex, address, len).await
+                && !error.is_already_present()
+            {
                 self.io.address_errors += 1;
-                tracing::error!(%error, "announce address");
+                tracing::error!(%error, "adding an announce address failed");
             }
         }
-        tracing::info!(instance = %self.instances[index].spec.name, announced = wanted, "announce addresses");
+        self.delete_addresses(&interface, &to_delete).await;
+        if changed {
+            tracing::info!(instance = %self.instances[index].spec.name, announced = wanted, "announce addresses");
+        }
         self.instances[index].announced = wanted;
     }
 
+    /// Removes `addresses` from the interface `name` (those that are not there are fine).
+    async fn delete_addresses(&mut self, name: &str, addresses: &[(IpAddr, u8)]) {
+        let Some(ifindex) = self.links.by_name(name).map(|link| link.ifindex()) else {
+            return;
+        };
+        for (address, len) in addresses {
+            if let Err(error) = self.netlink.address_delete(ifindex, *address, *len).await
+                && !error.is_not_found()
+            {
+                self.io.address_errors += 1;
+                tracing::error!(%error, "removing an address failed");
+            }
+        }
+    }
+
     fn notify(&self, index: usize, from: State, to: State, reason: &str) {
+        // Leaving Fault passes through Initialize on the way to Backup or Master: one step
+        // of the state machine, not a stop; keepalived's scripts would read it as STOP.
+        if from == State::Fault && to == State::Initialize {
+            return;
+        }
         let instance = &self.instances[index];
         let vips: Vec<String> = instance.spec.vips().iter().map(ToString::to_string).collect();
         let base = Notification {
@@ -589,6 +627,9 @@ impl Daemon {
         let count = self.config.garp_count;
         let interval = self.config.garp_interval;
         let name = instance.spec.name.clone();
+        if count == 0 {
+            return;
+        }
         // Sent at once from here (the first burst is what matters for failover time); the
         // repeats from a task.
         let (sent, errors) = send_announcements(&announcer, ifindex, mac, &vips, source6);
@@ -642,7 +683,11 @@ impl Daemon {
                     .iter()
                     .filter_map(|name| self.instances.iter().position(|instance| &instance.spec.name == name))
                     .collect();
-                (SyncGroup::new(group.name.clone(), members.len()), members)
+                let names = members
+                    .iter()
+                    .map(|index| self.instances[*index].spec.name.clone())
+                    .collect();
+                (SyncGroup::with_member_names(group.name.clone(), names), members)
             })
             .collect();
     }
@@ -652,6 +697,10 @@ impl Daemon {
     async fn remove_leftover_vips(&mut self) {
         for index in 0..self.instances.len() {
             let instance = &self.instances[index];
+            // An address owner's VIPs are the interface's own addresses (RFC 5798 §6.1).
+            if instance.spec.priority == okapi_vrrp::router::PRIORITY_OWNER {
+                continue;
+            }
             let mut names = vec![instance.spec.interface.clone()];
             if instance.spec.vmac {
                 names.push(instance.spec.vmac_name());
@@ -934,17 +983,32 @@ impl Daemon {
             match same {
                 Some(position) => {
                     let mut instance = old.remove(position);
+                    // Announce addresses the new configuration drops go now; the ones it adds
+                    // come with the next sync.
+                    let dropped: Vec<(IpAddr, u8)> = instance
+                        .spec
+                        .announce_addresses
+                        .iter()
+                        .filter(|address| !spec.announce_addresses.contains(address))
+                        .copied()
+                        .collect();
+                    let interface = instance.spec.announce_interface.clone();
+                    self.delete_addresses(&interface, &dropped).await;
                     instance.spec = spec;
                     kept.push(instance);
                 }
                 None => kept.push(Instance::new(spec, now)),
             }
         }
-        // Gone or changed beyond reconfiguration: shut down (priority 0, VIPs removed).
+        // Gone or changed beyond reconfiguration: shut down (priority 0, VIPs removed), with
+        // their hooks; their sync groups are going too.
         self.instances = old;
+        let groups = std::mem::take(&mut self.groups);
         for index in 0..self.instances.len() {
             self.shutdown(index, now).await;
         }
+        self.after_transitions().await;
+        self.groups = groups;
         for instance in std::mem::take(&mut self.instances) {
             if instance.spec.vmac
                 && !kept
@@ -955,9 +1019,10 @@ impl Daemon {
                 tracing::warn!(%error, "removing a virtual MAC interface failed");
             }
         }
-        self.pending_transitions.clear();
         self.instances = kept;
         self.config = config;
+        let non_accept = self.config.instances.iter().any(|spec| !spec.accept);
+        self.accept.prepare(non_accept).await;
         for index in 0..self.instances.len() {
             let spec = self.instances[index].spec.clone();
             let priority = self.instances[index].effective_priority;

@@ -60,7 +60,6 @@ pub struct Instance {
 
 impl Instance {
     pub fn new(spec: InstanceSpec, now: Instant) -> Instance {
-        let spec_has_no_announce = spec.announce_addresses.is_empty();
         let mut router = VirtualRouter::new(router_config(&spec, spec.priority), now);
         set_auth(&mut router, &spec);
         Instance {
@@ -73,8 +72,7 @@ impl Instance {
             fault: None,
             started: false,
             vips_installed: false,
-            // Assumed present (left by an earlier run) until the first sync removes them.
-            announced: !spec_has_no_announce,
+            announced: false,
             transitions: 0,
             history: VecDeque::new(),
             state: State::Initialize,
@@ -271,7 +269,8 @@ pub fn router_config(spec: &InstanceSpec, priority: u8) -> RouterConfig {
 
 /// keepalived's priority arithmetic: the configured priority, minus |weight| for each
 /// negative-weight tracker that is down, plus weight for each positive-weight tracker that is
-/// up, kept within 1..=254 once changed (255 is the address owner's alone). `None` when a
+/// up, kept within 1..=254 once changed (255 is the address owner's alone: an owner is not
+/// raised, only lowered). `None` when a
 /// weightless tracker is down (a fault), with its name.
 pub fn effective_priority(configured: u8, tracks: &[(Option<i16>, bool)]) -> u8 {
     let mut priority = i32::from(configured);
@@ -282,7 +281,7 @@ pub fn effective_priority(configured: u8, tracks: &[(Option<i16>, bool)]) -> u8 
                 priority += i32::from(*weight);
                 changed = true;
             }
-            Some(weight) if *weight > 0 && *up => {
+            Some(weight) if *weight > 0 && *up && configured != 255 => {
                 priority += i32::from(*weight);
                 changed = true;
             }
@@ -310,6 +309,11 @@ mod tests {
         assert_eq!(effective_priority(240, &[(Some(50), true)]), 254);
         assert_eq!(effective_priority(255, &[(Some(-5), false)]), 250);
         assert_eq!(effective_priority(255, &[(Some(-5), true)]), 255);
+        assert_eq!(
+            effective_priority(255, &[(Some(10), true)]),
+            255,
+            "an owner stays the owner"
+        );
         // A weightless tracker is a fault, handled elsewhere: no effect on the number.
         assert_eq!(effective_priority(100, &[(None, false)]), 100);
     }

@@ -12,13 +12,14 @@
 //! | `OKAPI_INSTANCE` | the instance's name (for a group: the member whose change moved it) |
 //! | `OKAPI_VRID`, `OKAPI_INTERFACE`, `OKAPI_FAMILY` | the instance's VRID, interface, `ipv4`/`ipv6` |
 //! | `OKAPI_OLD_STATE`, `OKAPI_NEW_STATE` | `Initialize`, `Backup`, `Master`, `Fault` |
-//! | `OKAPI_REASON` | why (e.g. `master-down timer expired`) |
+//! | `OKAPI_REASON` | why (e.g. `Master_Down_Timer expired`) |
 //! | `OKAPI_PRIORITY` | the effective priority |
 //! | `OKAPI_VIPS` | the virtual addresses, space separated |
 //!
-//! Hooks run without a shell, one at a time per instance in transition order (a queue per
-//! hook keeps a slow script from reordering states), each bounded by [`HOOK_TIMEOUT`] after
-//! which it is killed. What each run did is kept for the shell.
+//! Hooks run without a shell, one at a time, in transition order (one queue for all hooks, so
+//! a slow script cannot reorder states), each bounded by [`HOOK_TIMEOUT`] after which it is
+//! killed. A full queue drops the new transition's hook (counted). What each run did is kept
+//! for the shell. A transition out of Fault passes through Initialize; that step runs no hook.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -29,7 +30,7 @@ use tokio::sync::mpsc;
 
 /// A hook that runs longer is killed.
 pub const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
-/// Transitions waiting for a slow hook at most; beyond, the oldest are dropped (and counted).
+/// Transitions waiting for a slow hook at most; beyond, new ones are dropped (and counted).
 const QUEUE: usize = 64;
 /// Runs remembered for the shell.
 const HISTORY: usize = 16;
@@ -114,6 +115,8 @@ struct HookStats {
 pub struct Notifier {
     queue: mpsc::Sender<Notification>,
     stats: Arc<Mutex<HookStats>>,
+    /// Hooks queued or running.
+    unfinished: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Notifier {
@@ -121,9 +124,12 @@ impl Notifier {
         let (queue, mut receiver) = mpsc::channel::<Notification>(QUEUE);
         let stats = Arc::new(Mutex::new(HookStats::default()));
         let worker_stats = stats.clone();
+        let unfinished = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let worker_unfinished = unfinished.clone();
         tokio::spawn(async move {
             while let Some(notification) = receiver.recv().await {
                 let run = run_hook(&notification).await;
+                worker_unfinished.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 if run.outcome != "exit 0" {
                     tracing::warn!(program = %run.program, name = %run.name, state = %run.new_state, "notify hook: {}", run.outcome);
                 }
@@ -139,12 +145,18 @@ impl Notifier {
                 }
             }
         });
-        Notifier { queue, stats }
+        Notifier {
+            queue,
+            stats,
+            unfinished,
+        }
     }
 
     /// Queues a run; never waits (a full queue drops this one and counts it).
     pub fn notify(&self, notification: Notification) {
+        self.unfinished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if self.queue.try_send(notification).is_err() {
+            self.unfinished.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
             tracing::warn!("notify hooks are {QUEUE} transitions behind: one dropped");
             if let Ok(mut stats) = self.stats.lock() {
                 stats.dropped += 1;
@@ -160,11 +172,11 @@ impl Notifier {
             .unwrap_or(serde_json::Value::Null)
     }
 
-    /// Waits until the queued hooks have run, at most `limit` (on stop, so that the STOP
-    /// transitions are reported).
+    /// Waits until the queued hooks have run to their end, at most `limit` (on stop, so that
+    /// the STOP transitions are reported and no hook is killed by the daemon's exit).
     pub async fn drain(&self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
-        while self.queue.capacity() < QUEUE && tokio::time::Instant::now() < deadline {
+        while self.unfinished.load(std::sync::atomic::Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
@@ -220,7 +232,7 @@ mod tests {
             ipv6: false,
             old_state: "Backup".into(),
             new_state: "Master".into(),
-            reason: "master-down timer expired".into(),
+            reason: "Master_Down_Timer expired".into(),
             priority: 150,
             vips: vec!["203.0.113.10".into(), "203.0.113.11".into()],
         }
@@ -257,8 +269,8 @@ mod tests {
         let written = std::fs::read_to_string(&out).unwrap();
         assert_eq!(
             written,
-            "INSTANCE web MASTER 150|web|51|Backup|Master|master-down timer expired|203.0.113.10 203.0.113.11\n\
-             INSTANCE web FAULT 150|web|51|Master|Fault|master-down timer expired|203.0.113.10 203.0.113.11\n"
+            "INSTANCE web MASTER 150|web|51|Backup|Master|Master_Down_Timer expired|203.0.113.10 203.0.113.11\n\
+             INSTANCE web FAULT 150|web|51|Master|Fault|Master_Down_Timer expired|203.0.113.10 203.0.113.11\n"
         );
         let view = notifier.view();
         assert_eq!(view["runs"], 2, "{view}");

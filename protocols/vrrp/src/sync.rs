@@ -22,6 +22,8 @@ use crate::router::{Input, State};
 #[derive(Clone, Debug)]
 pub struct SyncGroup {
     name: String,
+    /// The members' names, for the reasons given to the others (their positions without).
+    member_names: Vec<String>,
     states: Vec<State>,
     /// Members in a fault of their own (a tracker, the interface), with its reason.
     own_fault: Vec<Option<String>>,
@@ -33,10 +35,25 @@ impl SyncGroup {
     pub fn new(name: impl Into<String>, members: usize) -> SyncGroup {
         SyncGroup {
             name: name.into(),
+            member_names: Vec::new(),
             states: vec![State::Initialize; members],
             own_fault: vec![None; members],
             induced: vec![false; members],
         }
+    }
+
+    /// A group whose members have names (instance names), used in the reasons.
+    pub fn with_member_names(name: impl Into<String>, member_names: Vec<String>) -> SyncGroup {
+        let mut group = SyncGroup::new(name, member_names.len());
+        group.member_names = member_names;
+        group
+    }
+
+    fn member_name(&self, member: usize) -> String {
+        self.member_names
+            .get(member)
+            .cloned()
+            .unwrap_or_else(|| format!("member {member}"))
     }
 
     pub fn name(&self) -> &str {
@@ -86,7 +103,7 @@ impl SyncGroup {
                 // A fault the daemon fed the member directly.
                 self.own_fault[member] = Some("fault".into());
             }
-            let reason = format!("sync group {}: member {member} in fault", self.name);
+            let reason = format!("sync group {}: {} in fault", self.name, self.member_name(member));
             for other in 0..self.states.len() {
                 if other != member && self.states[other] != State::Fault && !self.induced[other] {
                     self.induced[other] = true;
@@ -105,7 +122,11 @@ impl SyncGroup {
                 inputs.extend(self.release(Some(member)));
             }
         } else if from == State::Master && to == State::Backup {
-            let reason = format!("sync group {}: member {member} Master -> Backup", self.name);
+            let reason = format!(
+                "sync group {}: {} Master -> Backup",
+                self.name,
+                self.member_name(member)
+            );
             for (other, state) in self.states.iter().enumerate() {
                 if other != member && *state == State::Master {
                     inputs.push((other, Input::ForceBackup(reason.clone())));

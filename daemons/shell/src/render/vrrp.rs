@@ -75,11 +75,7 @@ fn block(instance: &Value, detail: bool) -> String {
     let v = if ipv6 { "v6" } else { "v4" };
     line(&mut out, "Virtual Router ID", shown(instance, "vrid"));
     line(&mut out, "Instance", shown(instance, "name"));
-    line(
-        &mut out,
-        "Protocol Version",
-        shown(instance, "version").trim_start_matches('V'),
-    );
+    line(&mut out, "Protocol Version", shown(instance, "version"));
     line(&mut out, "Address Family", if ipv6 { "IPv6" } else { "IPv4" });
     line(&mut out, "Interface", shown(instance, "interface"));
     if let Some(vmac) = str_field(instance, "vmac") {
@@ -314,13 +310,13 @@ mod tests {
 
     fn sample() -> Value {
         json!({"instances": [{
-            "name": "web", "vrid": 51, "version": "V3", "family": "ipv4", "interface": "eth1",
+            "name": "web", "vrid": 51, "version": 3, "family": "ipv4", "interface": "eth1",
             "vmac": null, "local_address": "10.0.0.1", "state": "Master", "fault_reason": null,
             "configured_priority": 150, "effective_priority": 90, "master_address": "10.0.0.1",
             "preempt": true, "preempt_delay": 0.0, "accept_mode": true, "advert_interval_cs": 100,
             "master_adver_interval_cs": 100, "skew_time_cs": 64.84375, "master_down_interval_cs": 364.84375,
             "counters": {"adverts_sent": 12, "adverts_received": 3, "priority_zero_sent": 0,
-                         "priority_zero_received": 1, "rejected": {"ttl": 2, "bad-checksum": 0}},
+                         "priority_zero_received": 1, "rejected": {"bad-ttl": 2, "bad-checksum": 0}},
             "transition_count": 2, "virtual_addresses": ["203.0.113.10/24"], "vips_installed": true,
             "trackers": [{"name": "haproxy", "up": false, "effect": "priority -60 while down"}],
             "history": [{"from": "Backup", "to": "Master", "reason": "master-down timer expired", "secs_ago": 1.5}]
@@ -357,7 +353,7 @@ mod tests {
         assert!(!text.contains("Packets Refused"), "{text}");
         let detail = instances(&sample(), true);
         assert!(
-            detail.contains(" Packets Refused                         ttl 2\n"),
+            detail.contains(" Packets Refused                         bad-ttl 2\n"),
             "{detail}"
         );
         assert!(
