@@ -7,6 +7,7 @@
 //! | `health_failure_moves_the_vips_and_preemption_decides_the_way_back` | a's health fails: b takes both VIPs within fall x interval + Master_Down_Interval, a client pinging the VIP every 10 ms reports its loss; a's health back: VRID 10 (preempt) returns to a, VRID 20 (no preempt) stays on b; notify hooks saw each transition with the right environment |
 //! |  | VRID 30 (virtual MAC): the client's ARP entry for the VIP is 00:00:5e:00:01:1e before and after the failover; VRID 40 (unicast adverts) fails over and back like VRID 10 |
 //! |  | VRID 50 (accept = false): the client resolves the VIP but its pings are dropped, on a and then on b |
+//! | `sync_group_follows_an_exec_tracker` | g70's exec tracker fails on a: g70 Fault, g60 (same sync group, no tracker) Fault too, b Master of both; the flag back: both return to a |
 //! | `master_node_lost_client_keeps_pinging` | a dies (okapi-vrrpd killed, its LAN link down): b takes over after Master_Down_Interval; the client's loss is reported |
 
 use std::path::PathBuf;
@@ -375,5 +376,57 @@ fn master_node_lost_client_keeps_pinging() {
         let _ = server_a.wait();
         let _ = server_b.kill();
         let _ = server_b.wait();
+    });
+}
+
+fn set_flag(lab: &LabUnderTest, node: &str, present: bool) {
+    let flag = lab.node_dir(node).expect("node dir").join("fs/run/okapi/flag");
+    if present {
+        std::fs::write(&flag, "").expect("flag");
+    } else {
+        std::fs::remove_file(&flag).expect("flag removed");
+    }
+}
+
+#[test]
+fn sync_group_follows_an_exec_tracker() {
+    run_in_lab("vrrp_pair::sync_group_follows_an_exec_tracker", LAB, |lab, _| {
+        // Without the flag both members are in Fault on both nodes (g60 through the group).
+        wait_for("g60 in Fault through its sync group", LIMIT, || {
+            let a60 = instance(lab, "a", 60)?;
+            let reason = a60["fault_reason"].as_str().unwrap_or_default();
+            if a60["state"] == "Fault" && reason.contains("sync group together: g70 in fault") {
+                Ok(())
+            } else {
+                Err(a60.to_string())
+            }
+        });
+        set_flag(lab, "a", true);
+        wait_state(lab, "a", 60, "Master");
+        wait_state(lab, "a", 70, "Master");
+        set_flag(lab, "b", true);
+        wait_state(lab, "b", 60, "Backup");
+        wait_state(lab, "b", 70, "Backup");
+
+        set_flag(lab, "a", false);
+        let a70 = wait_state(lab, "a", 70, "Fault");
+        assert_eq!(a70["fault_reason"], "tracker flag down", "{a70}");
+        let a60 = wait_state(lab, "a", 60, "Fault");
+        println!(
+            "a's flag removed: g70 {}, g60 {}",
+            a70["fault_reason"], a60["fault_reason"]
+        );
+        wait_state(lab, "b", 60, "Master");
+        wait_state(lab, "b", 70, "Master");
+        assert!(holds(lab, "b", "192.0.2.160") && holds(lab, "b", "192.0.2.170"));
+        assert!(!holds(lab, "a", "192.0.2.160") && !holds(lab, "a", "192.0.2.170"));
+
+        set_flag(lab, "a", true);
+        wait_state(lab, "a", 60, "Master");
+        wait_state(lab, "a", 70, "Master");
+        wait_state(lab, "b", 60, "Backup");
+        println!("a's flag back: both members Master on a again");
+        let groups = daemon_get(lab, "a", "vrrp", "/vrrp").expect("vrrp")["sync_groups"].clone();
+        assert_eq!(groups[0]["states"], serde_json::json!(["Master", "Master"]), "{groups}");
     });
 }

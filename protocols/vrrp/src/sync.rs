@@ -75,11 +75,13 @@ impl SyncGroup {
         match reason {
             Some(reason) => vec![(member, Input::Fault(Some(reason)))],
             None if self.any_own_fault() => {
-                // Still held in Fault by another member.
+                // Still held in Fault by another member: its reason now.
                 if let Some(induced) = self.induced.get_mut(member) {
                     *induced = true;
                 }
-                Vec::new()
+                let other = self.own_fault.iter().position(Option::is_some).unwrap_or(0);
+                let reason = format!("sync group {}: {} in fault", self.name, self.member_name(other));
+                vec![(member, Input::Fault(Some(reason)))]
             }
             None => {
                 let mut inputs = vec![(member, Input::Fault(None))];

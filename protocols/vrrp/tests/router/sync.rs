@@ -36,9 +36,10 @@ fn a_member_with_its_own_fault_is_not_released_by_another() {
     group.on_transition(0, State::Backup, State::Fault);
     group.member_fault(1, Some("b".into()));
     group.on_transition(1, State::Backup, State::Fault);
-    assert!(
-        group.member_fault(0, None).is_empty(),
-        "member 1's fault holds the group"
+    assert_eq!(
+        group.member_fault(0, None),
+        [(0, Input::Fault(Some("sync group lb: member 1 in fault".into())))],
+        "member 1's fault holds the group, and is the reason now"
     );
     assert_eq!(
         group.member_fault(1, None),
