@@ -108,15 +108,9 @@ struct Daemon {
 async fn run(mut context: Context<OspfdConfig>) -> Result<(), String> {
     let netlink = context.netlink.clone();
     // Subscribe first, dump second: events queued meanwhile bring the dump up to date.
-    let mut watcher = netlink.watch().map_err(|error| error.to_string())?;
-    let (event_tx, mut events) = mpsc::channel::<NetlinkEvent>(NETLINK_QUEUE);
-    let watch_task = tokio::spawn(async move {
-        while let Some(event) = watcher.next().await {
-            if event_tx.send(event).await.is_err() {
-                break;
-            }
-        }
-    });
+    let (mut events, watch_task) = netlink
+        .watch_channel(NETLINK_QUEUE)
+        .map_err(|error| error.to_string())?;
     let links = netlink.links().await.map_err(|error| error.to_string())?;
     let addresses = netlink.addresses().await.map_err(|error| error.to_string())?;
     let table = InterfaceTable::from_dump(links, addresses);

@@ -20,6 +20,7 @@
 //! socket blocks every ICMPv6 type with `ICMP6_FILTER`, so no receive queue ever fills up.
 //! Needs CAP_NET_RAW.
 
+use crate::rawsock::set_raw_option;
 use std::io;
 use std::mem::size_of;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV6};
@@ -217,19 +218,6 @@ fn context(what: &str, error: io::Error) -> io::Error {
 
 fn invalid(what: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, what)
-}
-
-/// `setsockopt` for an option neither socket2 nor nix offer.
-fn set_raw_option<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
-    let length =
-        libc::socklen_t::try_from(size_of::<T>()).map_err(|_| invalid("socket option value too large".to_string()))?;
-    // SAFETY: `value` points to a live `T` of exactly `length` bytes, which the kernel only reads.
-    let result = unsafe { libc::setsockopt(fd, level, name, (value as *const T).cast(), length) };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 #[cfg(test)]

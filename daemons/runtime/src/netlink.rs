@@ -534,6 +534,26 @@ impl Netlink {
             .await
     }
 
+    /// [`Netlink::watch`] with a task that forwards the events to a bounded channel of
+    /// `queue` events (when full, the task waits and the kernel's socket buffer takes over; its
+    /// overrun becomes a [`NetlinkEvent::Resync`]). Subscribe first, dump second: the events
+    /// queued meanwhile bring the dump up to date. Abort the task to stop.
+    pub fn watch_channel(
+        &self,
+        queue: usize,
+    ) -> Result<(tokio::sync::mpsc::Receiver<NetlinkEvent>, tokio::task::JoinHandle<()>), NetlinkError> {
+        let mut watcher = self.watch()?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(queue.max(1));
+        let task = tokio::spawn(async move {
+            while let Some(event) = watcher.next().await {
+                if sender.send(event).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok((receiver, task))
+    }
+
     /// Subscribes to link, IPv4/IPv6 address and IPv4/IPv6 route changes on a socket of its
     /// own. To start from a consistent state, subscribe first and dump second: events queued
     /// while the dump ran then bring the dump up to date.

@@ -470,7 +470,7 @@ fn in_addr(address: Ipv4Addr) -> libc::in_addr {
 }
 
 /// `setsockopt` for the options neither socket2 nor nix offer.
-fn set_raw_option<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
+pub(crate) fn set_raw_option<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
     let length = libc::socklen_t::try_from(size_of::<T>())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "socket option value too large"))?;
     // SAFETY: `value` points to a live `T` of exactly `length` bytes, which the kernel only reads.

@@ -88,15 +88,10 @@ struct Daemon {
 
 pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
     let netlink = context.netlink.clone();
-    let mut watcher = netlink.watch().map_err(|error| error.to_string())?;
-    let (event_tx, mut events) = mpsc::channel::<NetlinkEvent>(NETLINK_QUEUE);
-    let watch_task = tokio::spawn(async move {
-        while let Some(event) = watcher.next().await {
-            if event_tx.send(event).await.is_err() {
-                break;
-            }
-        }
-    });
+    // Subscribe first, dump second: events queued meanwhile bring the dump up to date.
+    let (mut events, watch_task) = netlink
+        .watch_channel(NETLINK_QUEUE)
+        .map_err(|error| error.to_string())?;
     let links = netlink.links().await.map_err(|error| error.to_string())?;
     let addresses = netlink.addresses().await.map_err(|error| error.to_string())?;
     let links = InterfaceTable::from_dump(links, addresses);

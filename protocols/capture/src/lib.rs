@@ -115,3 +115,12 @@ pub fn parse_with(data: &[u8], options: Options) -> Result<Capture, String> {
     }
     Ok(capture)
 }
+
+/// The shared tcpdump corpus (`shared/corpus/tcpdump` in a directory above `start`, the
+/// crate's manifest directory for a test), when present: tests that read it skip without it.
+pub fn tcpdump_corpus(start: &Path) -> Option<std::path::PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join("shared/corpus/tcpdump"))
+        .find(|dir| dir.is_dir())
+}

@@ -14,11 +14,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// The shared tcpdump corpus (`../shared/corpus/tcpdump` beside the checkout), when present.
 pub fn tcpdump_corpus() -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|dir| dir.join("shared/corpus/tcpdump"))
-        .find(|dir| dir.is_dir())
+    okapi_capture::tcpdump_corpus(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// The VRRP datagrams (IPv4 and IPv6) of a capture file; with `hostile`, IPv4 fragments

@@ -21,12 +21,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// The shared tcpdump corpus (`../shared/corpus/tcpdump` beside the checkout), when present.
 pub fn tcpdump_corpus() -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = manifest
-        .ancestors()
-        .map(|dir| dir.join("shared/corpus/tcpdump"))
-        .find(|dir| dir.is_dir())?;
-    Some(dir)
+    okapi_capture::tcpdump_corpus(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// IP protocol 89.
