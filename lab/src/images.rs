@@ -4,7 +4,7 @@
 //! | image                                         | starts                                        |
 //! |-----------------------------------------------|-----------------------------------------------|
 //! | `okapi`, `okapi:*`, `*/okapi:*`               | okapi-<table>d per table of /etc/okapi/okapi.toml, and HAProxy when the node binds /etc/haproxy/haproxy.cfg |
-//! | `frrouting/frr*`, `quay.io/frrouting/frr*`    | zebra, staticd, daemons=yes, then `vtysh -b`  |
+//! | `frrouting/frr*`, `quay.io/frrouting/frr*`    | zebra, staticd, daemons=yes, then `vtysh -b`; HAProxy and keepalived when the node binds their configuration |
 //! | `*bird*`                                      | bird -f                                       |
 //! | `*keepalived*`                                | keepalived -n ... -P                          |
 //! | `*gobgp*`                                     | gobgpd                                        |
@@ -327,28 +327,7 @@ pub fn plan(image: &str, cmd: Option<&str>, view: &View, node_dir: &Path, bins: 
                 ready: Some(PathBuf::from("/run/bird/bird.ctl")),
             }]);
         }
-        Family::Keepalived => {
-            let keepalived = system_binary("/usr/sbin/keepalived", "keepalived")?;
-            plan.stages.push(vec![Start {
-                name: "keepalived".to_string(),
-                argv: strings(&[
-                    &keepalived,
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-G",
-                    "-R",
-                    "-P",
-                    "-f",
-                    "/etc/keepalived/keepalived.conf",
-                    "-p",
-                    "/run/keepalived/keepalived.pid",
-                    "-r",
-                    "/run/keepalived/vrrp.pid",
-                ]),
-                ready: None,
-            }]);
-        }
+        Family::Keepalived => plan.stages.push(vec![keepalived_start()?]),
         Family::Gobgp => {
             let gobgpd = system_binary("/usr/bin/gobgpd", "gobgpd")?;
             plan.stages.push(vec![Start {
@@ -365,14 +344,7 @@ pub fn plan(image: &str, cmd: Option<&str>, view: &View, node_dir: &Path, bins: 
                 ready: None,
             }]);
         }
-        Family::Haproxy => {
-            let haproxy = system_binary("/usr/sbin/haproxy", "haproxy")?;
-            plan.stages.push(vec![Start {
-                name: "haproxy".to_string(),
-                argv: strings(&[&haproxy, "-W", "-db", "-f", HAPROXY_CONFIG]),
-                ready: None,
-            }]);
-        }
+        Family::Haproxy => plan.stages.push(vec![haproxy_start()?]),
         Family::Nginx => {
             let nginx = system_binary("/usr/sbin/nginx", "nginx")?;
             plan.stages.push(vec![Start {
@@ -419,14 +391,8 @@ fn okapi_plan(plan: &mut Plan, image: &str, view: &View, node_dir: &Path, bins: 
     // A balancer node (okapi's reason to be): HAProxy next to the daemons, first, so that
     // okapi-vrrpd's health check finds it. Only a configuration the node binds counts, not
     // the host's own.
-    let haproxy_config = Path::new(HAPROXY_CONFIG);
-    if view.is_mounted(haproxy_config) && view.host_path(node_dir, haproxy_config).exists() {
-        let haproxy = system_binary("/usr/sbin/haproxy", "haproxy")?;
-        plan.stages.push(vec![Start {
-            name: "haproxy".to_string(),
-            argv: strings(&[&haproxy, "-W", "-db", "-f", HAPROXY_CONFIG]),
-            ready: None,
-        }]);
+    if binds(view, node_dir, HAPROXY_CONFIG) {
+        plan.stages.push(vec![haproxy_start()?]);
     }
     if stage.is_empty() {
         plan.warnings.push(format!(
@@ -439,8 +405,53 @@ fn okapi_plan(plan: &mut Plan, image: &str, view: &View, node_dir: &Path, bins: 
     Ok(())
 }
 
-/// HAProxy's configuration; an okapi node that has one runs HAProxy too.
+/// HAProxy's configuration; an okapi or FRR node that binds one runs HAProxy too.
 const HAPROXY_CONFIG: &str = "/etc/haproxy/haproxy.cfg";
+
+/// keepalived's configuration; an FRR node that binds one runs keepalived too (the classic
+/// balancer: HAProxy + keepalived + FRR on one node).
+const KEEPALIVED_CONFIG: &str = "/etc/keepalived/keepalived.conf";
+
+/// Whether the node binds `path` (a file of its own, not the host's).
+fn binds(view: &View, node_dir: &Path, path: &str) -> bool {
+    let path = Path::new(path);
+    view.is_mounted(path) && view.host_path(node_dir, path).exists()
+}
+
+/// HAProxy in master-worker mode, in the foreground.
+fn haproxy_start() -> Result<Start, String> {
+    let haproxy = system_binary("/usr/sbin/haproxy", "haproxy")?;
+    Ok(Start {
+        name: "haproxy".to_string(),
+        argv: strings(&[&haproxy, "-W", "-db", "-f", HAPROXY_CONFIG]),
+        ready: None,
+    })
+}
+
+/// keepalived, VRRP only, the parent in the foreground, no respawn, its pid files in the
+/// node's private /run/keepalived.
+fn keepalived_start() -> Result<Start, String> {
+    let keepalived = system_binary("/usr/sbin/keepalived", "keepalived")?;
+    Ok(Start {
+        name: "keepalived".to_string(),
+        argv: strings(&[
+            &keepalived,
+            "-n",
+            "-l",
+            "-D",
+            "-G",
+            "-R",
+            "-P",
+            "-f",
+            KEEPALIVED_CONFIG,
+            "-p",
+            "/run/keepalived/keepalived.pid",
+            "-r",
+            "/run/keepalived/vrrp.pid",
+        ]),
+        ready: None,
+    })
+}
 
 /// The daemons `daemons` enables (`ospfd=yes`), in FRR's order, zebra and staticd always.
 pub fn frr_enabled(daemons: Option<&str>) -> (Vec<&'static str>, Vec<String>) {
@@ -519,6 +530,11 @@ fn frr_plan(plan: &mut Plan, image: &str, view: &View, node_dir: &Path) -> Resul
             format!("/run/frr/{daemon}.vty")
         })),
     };
+    // A classic balancer: HAProxy first (so that a health check finds it), FRR, then
+    // keepalived (its VIP reaches zebra, and ospfd once frr.conf is applied).
+    if binds(view, node_dir, HAPROXY_CONFIG) {
+        plan.stages.push(vec![haproxy_start()?]);
+    }
     plan.stages.push(vec![start("zebra")]);
     // FRR >= 9 has mgmtd, which staticd talks to.
     if is_executable(Path::new(&format!("{FRR_LIB_DIR}/mgmtd"))) {
@@ -531,6 +547,11 @@ fn frr_plan(plan: &mut Plan, image: &str, view: &View, node_dir: &Path) -> Resul
             .map(|daemon| start(daemon))
             .collect(),
     );
+    if binds(view, node_dir, KEEPALIVED_CONFIG) {
+        // Its pid files must not be the host's (or another node's).
+        plan.private.push(PrivateDir::plain("/run/keepalived"));
+        plan.stages.push(vec![keepalived_start()?]);
+    }
     plan.vtysh_boot = view.host_path(node_dir, Path::new("/etc/frr/frr.conf")).exists();
     Ok(())
 }
@@ -576,6 +597,86 @@ mod tests {
         assert_eq!(enabled, vec!["zebra", "staticd"]);
         let (_, warnings) = frr_enabled(Some("ospfd=yes\nospfd_instances=1,2\n"));
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn frr_nodes_that_bind_haproxy_and_keepalived_configs_run_them() {
+        use crate::topology::Bind;
+        let installed = [
+            "/usr/lib/frr/zebra",
+            "/usr/lib/frr/ospfd",
+            "/usr/sbin/haproxy",
+            "/usr/sbin/keepalived",
+        ]
+        .iter()
+        .all(|binary| is_executable(Path::new(binary)));
+        if !installed || nix::unistd::User::from_name("frr").ok().flatten().is_none() {
+            eprintln!("skipped: FRR, HAProxy and keepalived are not all installed");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("okapi-lab-unit-classic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+        let bind = |name: &str, contents: &str, target: &str| {
+            let source = dir.join(name);
+            std::fs::write(&source, contents).unwrap_or_else(|error| panic!("{}: {error}", source.display()));
+            Bind {
+                place: String::new(),
+                source,
+                target: PathBuf::from(target),
+                read_only: true,
+                is_dir: false,
+            }
+        };
+        let daemons = bind("daemons", "ospfd=yes\n", "/etc/frr/daemons");
+        let haproxy = bind("haproxy.cfg", "global\n", HAPROXY_CONFIG);
+        let keepalived = bind("keepalived.conf", "global_defs {\n}\n", KEEPALIVED_CONFIG);
+        let image = "frrouting/frr:v8.4.1";
+        let node_dir = dir.join("node");
+        let names = |plan: &Plan| -> Vec<Vec<String>> {
+            plan.stages
+                .iter()
+                .map(|stage| stage.iter().map(|start| start.name.clone()).collect())
+                .filter(|stage: &Vec<String>| stage != &["mgmtd"])
+                .collect()
+        };
+        let view = View::new(&private_dirs(image), &[daemons.clone(), haproxy, keepalived]);
+        let classic =
+            plan(image, None, &view, &node_dir, &BinResolver::default()).unwrap_or_else(|why| panic!("{why}"));
+        assert_eq!(
+            names(&classic),
+            vec![
+                vec!["haproxy"],
+                vec!["zebra"],
+                vec!["ospfd", "staticd"],
+                vec!["keepalived"]
+            ]
+        );
+        let keepalived_argv = &classic
+            .stages
+            .last()
+            .map(|stage| stage[0].argv.clone())
+            .unwrap_or_default();
+        assert!(keepalived_argv.windows(2).any(|pair| pair == ["-f", KEEPALIVED_CONFIG]));
+        assert!(keepalived_argv.iter().any(|arg| arg == "/run/keepalived/vrrp.pid"));
+        assert!(
+            classic
+                .private
+                .iter()
+                .any(|private| private.path == Path::new("/run/keepalived")),
+            "keepalived's pid files are the node's own"
+        );
+        // Without the binds (the host's own /etc/haproxy and /etc/keepalived do not count),
+        // an FRR node runs FRR only.
+        let view = View::new(&private_dirs(image), &[daemons]);
+        let plain = plan(image, None, &view, &node_dir, &BinResolver::default()).unwrap_or_else(|why| panic!("{why}"));
+        assert_eq!(names(&plain), vec![vec!["zebra"], vec!["ospfd", "staticd"]]);
+        assert!(
+            !plain
+                .private
+                .iter()
+                .any(|private| private.path == Path::new("/run/keepalived"))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -13,8 +13,6 @@
 //! sudo cargo bench -p okapi-tests --bench ospf_full
 //! ```
 
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use okapi_tests::{LabUnderTest, frr_neighbors, kernel_route, vtysh_json};
@@ -37,18 +35,7 @@ struct Pair {
 }
 
 fn okapi_get(lab: &LabUnderTest, node: &str, path: &str) -> Option<Value> {
-    let socket = lab.node_dir(node).ok()?.join("fs/run/okapi/ospf.sock");
-    let mut stream = UnixStream::connect(socket).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: okapi\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
-    let text = String::from_utf8_lossy(&response);
-    serde_json::from_str(text.split_once("\r\n\r\n")?.1).ok()
+    okapi_tests::daemon_get(lab, node, "ospf", path).ok()
 }
 
 fn full(lab: &LabUnderTest, node: &str, side: Side, peer: &str) -> bool {
@@ -136,11 +123,7 @@ fn ms(duration: Duration) -> String {
 }
 
 fn main() {
-    if std::env::args().any(|arg| arg == "--list") {
-        return;
-    }
-    if !okapi_lab::is_root() {
-        eprintln!("skipped ospf_full: needs root (network namespaces)");
+    if !okapi_tests::bench_may_run("ospf_full") {
         return;
     }
     let pairs = [

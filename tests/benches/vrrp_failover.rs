@@ -21,7 +21,7 @@ use std::process::Child;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use okapi_tests::vrrp::{crash_keepalived, first_after, last_before, signal};
-use okapi_tests::{LabUnderTest, daemon_get, recorded_argv, start_again};
+use okapi_tests::{LabUnderTest, daemon_get, median, recorded_argv, start_again};
 use serde_json::Value;
 
 const DEFAULT_RUNS: usize = 10;
@@ -222,24 +222,8 @@ impl Master {
     }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.is_empty() {
-        f64::NAN
-    } else if values.len() % 2 == 0 {
-        (values[middle - 1] + values[middle]) / 2.0
-    } else {
-        values[middle]
-    }
-}
-
 fn main() {
-    if std::env::args().any(|arg| arg == "--list") {
-        return;
-    }
-    if !okapi_lab::is_root() {
-        eprintln!("skipped vrrp_failover: needs root (network namespaces)");
+    if !okapi_tests::bench_may_run("vrrp_failover") {
         return;
     }
     // Arguments: RUNS, then the intervals (ms) to measure; by default 10 runs at each of

@@ -389,3 +389,61 @@ pub fn start_again(lab: &okapi_lab::Lab, node: &str, argv: &[String], log: &str)
         .spawn()
         .unwrap_or_else(|error| panic!("starting {argv:?} on {node} again: {error}"))
 }
+
+/// The client of the balancer labs: tests/scripts/http_probe.py on `node`, asking `url` every
+/// 10 ms (each request on a new connection, 500 ms timeout) for `seconds`, in the background.
+/// [`http_probe_result`] waits for its JSON summary.
+pub fn http_probe(lab: &okapi_lab::Lab, node: &str, url: &str, seconds: f64) -> std::process::Child {
+    let script = workspace_root().join("tests/scripts/http_probe.py");
+    let seconds = seconds.to_string();
+    lab.command(
+        node,
+        &[
+            "python3",
+            script.to_str().unwrap_or_default(),
+            url,
+            &seconds,
+            "10",
+            "500",
+        ],
+    )
+    .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::inherit())
+    .spawn()
+    .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))
+}
+
+/// The summary [`http_probe`] prints: `sent`, `ok`, `failed`, `outages`, `longest_outage_ms`,
+/// `unrecovered`.
+pub fn http_probe_result(child: std::process::Child) -> Value {
+    let output = child.wait_with_output().expect("probe output");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("probe: {error}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The median of `values` (NaN for none), for the benchmarks.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.is_empty() {
+        f64::NAN
+    } else if values.len() % 2 == 0 {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    }
+}
+
+/// The start of every lab benchmark: false (the bench does nothing) for `cargo bench
+/// --list`, and without root, then with one line saying why.
+pub fn bench_may_run(name: &str) -> bool {
+    if std::env::args().any(|arg| arg == "--list") {
+        return false;
+    }
+    if !okapi_lab::is_root() {
+        eprintln!("skipped {name}: needs root (network namespaces)");
+        return false;
+    }
+    true
+}

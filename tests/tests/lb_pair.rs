@@ -13,10 +13,11 @@
 //!
 //! Each test prints the outage the client saw.
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use okapi_tests::{LabUnderTest, binary, daemon_get, kernel_route, run_in_lab, secs, wait_for, workspace_root};
+use okapi_tests::{
+    LabUnderTest, binary, daemon_get, http_probe, http_probe_result, kernel_route, run_in_lab, secs, wait_for,
+};
 use serde_json::Value;
 
 const LAB: &str = "lb-pair.clab.yml";
@@ -57,46 +58,17 @@ fn wait_ready(lab: &LabUnderTest, started: Instant) {
         }
     });
     println!("ready {} after up: upstream {route}", secs(started));
-    let probe = probe(lab, 0.5);
-    let result = probe_result(probe);
+    let probe = http_probe(lab, "client", &format!("http://{VIP}/"), 0.5);
+    let result = http_probe_result(probe);
     assert_eq!(result["failed"], 0, "the client is served before any failure: {result}");
-}
-
-/// The client asking http://VIP/ every 10 ms for `seconds`, in the background.
-fn probe(lab: &LabUnderTest, seconds: f64) -> Child {
-    let script = workspace_root().join("tests/scripts/http_probe.py");
-    let url = format!("http://{VIP}/");
-    let seconds = seconds.to_string();
-    lab.command(
-        "client",
-        &[
-            "python3",
-            script.to_str().unwrap_or_default(),
-            &url,
-            &seconds,
-            "10",
-            "500",
-        ],
-    )
-    .expect("command")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit())
-    .spawn()
-    .expect("http probe")
-}
-
-fn probe_result(child: Child) -> Value {
-    let output = child.wait_with_output().expect("probe output");
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("probe: {error}: {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 /// Runs `failure` 1 s into a 5 s probe; prints and returns the client's longest outage (ms).
 fn outage_through(lab: &LabUnderTest, what: &str, failure: impl FnOnce()) -> f64 {
-    let child = probe(lab, 5.0);
+    let child = http_probe(lab, "client", &format!("http://{VIP}/"), 5.0);
     std::thread::sleep(Duration::from_secs(1));
     failure();
-    let result = probe_result(child);
+    let result = http_probe_result(child);
     assert_eq!(
         result["unrecovered"], false,
         "{what}: the client was not served again: {result}"
@@ -205,7 +177,7 @@ fn drain_moves_traffic_without_a_failed_request() {
         LAB,
         |lab, started| {
             wait_ready(lab, started);
-            let child = probe(lab, 5.0);
+            let child = http_probe(lab, "client", &format!("http://{VIP}/"), 5.0);
             std::thread::sleep(Duration::from_millis(500));
             let drained_at = Instant::now();
             let text = shell(lab, "lb1", "drain");
@@ -219,7 +191,7 @@ fn drain_moves_traffic_without_a_failed_request() {
             wait_state(lab, "lb1", "Master");
             wait_state(lab, "lb2", "Backup");
             println!("undrain: lb1 Master again {} after `okapi undrain`", secs(undrained_at));
-            let result = probe_result(child);
+            let result = http_probe_result(child);
             println!(
                 "drain and undrain: {} requests, {} failed",
                 result["sent"], result["failed"]
