@@ -61,7 +61,24 @@ pub fn instances(answer: &Value, detail: bool) -> String {
     if blocks.is_empty() {
         return "No VRRP instances configured\n".to_string();
     }
-    let text = blocks.join("\n");
+    let mut text = blocks.join("\n");
+    // Refused before reaching an instance (malformed, unknown VRID): the daemon's, not an
+    // instance's; shown with `detail`.
+    let refused: Vec<String> = answer
+        .get("io")
+        .and_then(|io| io.get("rejected"))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(reason, count)| match count.as_u64() {
+            Some(0) | None => None,
+            Some(count) => Some(format!("{reason} {count}")),
+        })
+        .collect();
+    if detail && !refused.is_empty() {
+        text.push('\n');
+        line(&mut text, "Refused before an instance", refused.join(", "));
+    }
     if answer.get("drained").and_then(Value::as_bool) == Some(true) {
         format!("This node is drained: every instance at priority 1 (`undrain` ends it).\n\n{text}")
     } else {
