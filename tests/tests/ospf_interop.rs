@@ -7,6 +7,7 @@
 //! | `p2p_vip_announced_and_withdrawn` | ospf-frr-p2p | a /32 added on `lo` reaches FRR's kernel; removed, it leaves |
 //! | `p2p_frr_restart_reforms_adjacency` | ospf-frr-p2p | FRR's ospfd killed and started again: Full again, same okapi-ospfd |
 //! | `p2p_okapi_restart_adopts_routes` | ospf-frr-p2p | okapi-ospfd killed and started again: routes stay, a stale one goes after the grace |
+//! | `p2p_okapi_stop_flushes_its_lsas` | ospf-frr-p2p | okapi-ospfd stopped (SIGTERM): FRR drops our loopback well before the dead interval |
 //! | `lan_okapi_dr_with_frr_and_bird` | ospf-lan | okapi DR; Full with FRR and BIRD; routes everywhere; ping |
 //! | `lan_okapi_drother_with_frr_and_bird` | ospf-lan-drother | okapi DROther (FRR DR, BIRD BDR); same |
 //! | `md5_full_then_wrong_key_refused` | ospf-md5 | MD5 Full; FRR's key changed: no Full, `bad-digest` grows |
@@ -456,6 +457,31 @@ fn p2p_okapi_restart_adopts_routes() {
 
 /// (b) okapi-ospfd, FRR and BIRD on a bridge: Full with both, everyone's loopbacks in every
 /// kernel, ping. `okapi_state` is our interface's state, `dr` the DR's router ID.
+/// (d) A graceful stop flushes our LSAs (RFC 2328 §14.1): FRR routes around us at once, not
+/// after the 4 s dead interval.
+#[test]
+fn p2p_okapi_stop_flushes_its_lsas() {
+    in_lab("p2p_okapi_stop_flushes_its_lsas", P2P, |lab, _| {
+        wait_okapi_full(lab, "r1", &["10.0.0.2"], Duration::from_secs(20));
+        wait_ospf_route(lab, "r2", "10.0.0.1", ROUTE_WAIT, via("10.0.12.1", "eth1"));
+        // Past FRR's MinLSArrival for our last router-LSA.
+        std::thread::sleep(Duration::from_secs(2));
+        let pid = ospfd_pid(lab, "r1");
+        let stopped = Instant::now();
+        exec_ok(lab, "r1", &["kill", "-TERM", &pid.to_string()]);
+        wait_route_gone(lab, "r2", "10.0.0.1", Duration::from_secs(10), is_ospf);
+        let took = stopped.elapsed();
+        println!(
+            "okapi-ospfd stopped: 10.0.0.1 left FRR's kernel {} later",
+            secs(stopped)
+        );
+        assert!(
+            took < Duration::from_secs(3),
+            "took {took:?}: the dead interval (4 s), not the flush"
+        );
+    });
+}
+
 fn lan(file: &str, test: &str, okapi_state: &str, dr: &str, bdr: &str) {
     in_lab(test, file, |lab, started| {
         let ours = wait_okapi_full(lab, "r1", &["10.0.0.2", "10.0.0.3"], Duration::from_secs(30));

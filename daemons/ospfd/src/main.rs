@@ -219,6 +219,9 @@ async fn run(mut context: Context<OspfdConfig>) -> Result<(), String> {
         }
     }
     watch_task.abort();
+    // §14.1: our LSAs flushed, so that the neighbors route around us now rather than after
+    // the dead interval (sent before the routes go).
+    daemon.handle(Input::Shutdown).await;
     let keep = daemon.config.keep_routes_on_stop;
     tracing::info!(keep_routes = keep, "stopping");
     daemon.fib.stop(keep, STOP_LIMIT).await;

@@ -99,6 +99,11 @@ pub enum Input {
     },
     /// §9.2 LoopInd / UnloopInd: the interface is looped back (or no longer).
     Looped { ifindex: u32, looped: bool },
+    /// The router is about to stop (§14.1 premature aging): every self-originated LSA is
+    /// flushed (MaxAge, flooded), so that the neighbors route around this router at once
+    /// instead of after RouterDeadInterval, and none is originated any more. Send the
+    /// outputs, then stop.
+    Shutdown,
     /// A new configuration (SIGHUP). Interfaces whose Hello, network type, priority,
     /// authentication or passivity changed are restarted; a cost change re-originates the
     /// router-LSA; a new router ID restarts the whole instance.
@@ -193,6 +198,8 @@ pub struct Instance {
     pub(crate) dd_sequence_seed: u32,
     pub(crate) counters: InstanceCounters,
     pub(crate) started: Instant,
+    /// [`Input::Shutdown`] came: no LSA is wanted any more.
+    pub(crate) shutting_down: bool,
 }
 
 impl Instance {
@@ -222,6 +229,7 @@ impl Instance {
             lsdb_changes: 0,
             counters: InstanceCounters::default(),
             started: now,
+            shutting_down: false,
             config,
         };
         for interface in instance.config.interfaces.clone() {
@@ -302,6 +310,10 @@ impl Instance {
                 }
             }
             Input::ConfigChanged(config) => self.reconfigure(*config, now),
+            Input::Shutdown => {
+                self.shutting_down = true;
+                self.own_dirty = true;
+            }
         }
         self.finish(now);
         std::mem::take(&mut self.out)

@@ -38,6 +38,10 @@ impl Instance {
     pub(crate) fn wanted_own_lsas(&self) -> BTreeMap<LsaKey, LsaBody> {
         let router_id = self.config.router_id;
         let mut wanted = BTreeMap::new();
+        // §14.1: a router that stops flushes what it originated.
+        if self.shutting_down {
+            return wanted;
+        }
         let externals = self.wanted_externals();
         let mut router = self.router_lsa_body();
         // §12.4.1: "Bit E: When set, the router is an AS boundary router."

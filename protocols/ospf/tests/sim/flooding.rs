@@ -186,6 +186,61 @@ fn rfc2328_12_4_4_external_vip_is_originated_with_its_forwarding_address_and_flu
     net.run_until(|net| !asbr(net), Duration::from_secs(10)).unwrap();
 }
 
+/// RFC 2328 §14.1: a router that shuts down flushes its LSAs; the others drop its router-LSA
+/// and the routes through it at once, long before RouterDeadInterval (4 s here).
+#[test]
+fn rfc2328_14_1_a_stopping_router_flushes_its_lsas() {
+    let vip = Ipv4Addr::new(192, 0, 2, 10);
+    let mut net = Network::new()
+        .hello(1, 4)
+        .routers(3)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .configure(2, |config| {
+            config.announce.push(okapi_ospf::AnnouncedPrefix {
+                prefix: Ipv4Addr::new(192, 0, 2, 0),
+                len: 24,
+                cost: 1,
+            })
+        })
+        .start();
+    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
+        .unwrap();
+    net.input(
+        2,
+        Input::AddressAdded {
+            ifindex: 1,
+            address: vip,
+            prefix_len: 32,
+        },
+    );
+    net.run_until(|net| net.route(0, vip, 32).is_some(), Duration::from_secs(20))
+        .unwrap();
+    // Past MinLSArrival (a newer instance sooner would be dropped, §13 (5a)) and back to the
+    // SPF delay's QUIET state (HOLDDOWN_INTERVAL without events), as in the test above.
+    net.run_for(Duration::from_secs(15));
+    let stopping = net.routers[2].id;
+    let router = okapi_ospf::lsdb::LsaKey::new(okapi_ospf::LsaType::ROUTER, stopping, stopping);
+    net.input(2, Input::Shutdown);
+    let took = net
+        .run_until(
+            |net| {
+                net.route(0, vip, 32).is_none()
+                    && net
+                        .instance(0)
+                        .lsdb()
+                        .get(&router)
+                        .is_none_or(|entry| entry.is_max_age())
+            },
+            Duration::from_secs(20),
+        )
+        .unwrap();
+    assert!(
+        took < Duration::from_secs(1),
+        "routes through the stopping router gone after {took:?}"
+    );
+}
+
 /// Hours of virtual time: LSAs are refreshed every 30 minutes, nothing reaches MaxAge,
 /// the databases stay identical and the adjacencies stay up.
 #[test]
