@@ -20,6 +20,8 @@ use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 
 const TABLE: &str = "okapi_vrrpd";
+/// `nft` runs inside the main loop: a hung one must not stop the adverts for long.
+const NFT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The nftables table of refused VIPs.
 #[derive(Debug, Default)]
@@ -78,7 +80,7 @@ impl AcceptFilter {
 
     /// Runs an nft script; true when it succeeded.
     async fn run(&mut self, script: &str) -> bool {
-        let outcome = async {
+        let work = async {
             let mut child = tokio::process::Command::new("nft")
                 .args(["-f", "-"])
                 .stdin(Stdio::piped())
@@ -108,8 +110,10 @@ impl AcceptFilter {
                         .unwrap_or("failed")
                 ))
             }
-        }
-        .await;
+        };
+        let outcome = tokio::time::timeout(NFT_TIMEOUT, work)
+            .await
+            .unwrap_or_else(|_| Err(format!("nft: no exit within {} s (killed)", NFT_TIMEOUT.as_secs())));
         match outcome {
             Ok(()) => true,
             Err(error) => {

@@ -163,6 +163,12 @@ impl Instance {
         )
     }
 
+    /// The next [`Instance::sync`] tells the router the effective priority again (after a
+    /// reconfiguration, which sets the configured one).
+    pub fn forget_told_priority(&mut self) {
+        self.told_priority = 0;
+    }
+
     /// Records a transition the router reported.
     pub fn record(&mut self, from: State, to: State, reason: &str, now: Instant) {
         self.state = to;

@@ -44,8 +44,14 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// Starts the probing task of an http or exec tracker.
+    /// Starts the probing task of an http or exec tracker, down until `rise` successes.
     pub fn start(spec: TrackerSpec, reports: mpsc::Sender<Report>) -> Tracker {
+        Tracker::start_with(spec, reports, false)
+    }
+
+    /// [`Tracker::start`] with the initial state given: a reload that changes a tracker's
+    /// settings keeps its verdict rather than faulting its instances until `rise` probes.
+    pub fn start_with(spec: TrackerSpec, reports: mpsc::Sender<Report>, initially_up: bool) -> Tracker {
         let task = match &spec.kind {
             TrackerKind::Http { url, expect_status } => {
                 let check = HttpCheck {
@@ -79,7 +85,7 @@ impl Tracker {
             TrackerKind::Interface { .. } => None,
         };
         Tracker {
-            state: RiseFall::new(spec.rise, spec.fall, false),
+            state: RiseFall::new(spec.rise, spec.fall, initially_up),
             spec,
             link_up: None,
             task,

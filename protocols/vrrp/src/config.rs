@@ -7,6 +7,10 @@ use serde::Serialize;
 
 use crate::packet::{MAX_V3_INTERVAL_CS, Version};
 
+/// The longest preempt delay [`VirtualRouter`](crate::VirtualRouter) uses; a longer one is
+/// a [`RouterConfig::problems`] and is clamped to this.
+pub const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(24 * 3600);
+
 /// RFC 5798 §6.1, plus keepalived's preempt delay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RouterConfig {
@@ -55,6 +59,13 @@ impl RouterConfig {
                 ));
             }
             _ => {}
+        }
+        if self.preempt_delay > MAX_PREEMPT_DELAY {
+            problems.push(format!(
+                "preempt delay {:?}: at most {} s",
+                self.preempt_delay,
+                MAX_PREEMPT_DELAY.as_secs()
+            ));
         }
         match self.addresses.len() {
             0 => problems.push("at least one virtual address (RFC 5798 §5.2.5)".to_string()),

@@ -38,9 +38,13 @@
 //! - The Adver_Timer keeps its cadence: it is re-armed from its own deadline, not from the
 //!   (possibly late) tick, unless the tick is a whole interval late.
 //! - [`VirtualRouter::reconfigure`]: a changed VRID, version or address family restarts the
-//!   router (Shutdown, then Startup); otherwise the new parameters apply at once, a Master
+//!   router (Shutdown, then Startup; a router in Fault stays there and starts with the new
+//!   parameters when the fault clears); otherwise the new parameters apply at once, a Master
 //!   re-announces changed addresses and advertises immediately; a changed configured
 //!   priority forgets the last [`Input::EffectivePriority`].
+//! - An [`Input::EffectivePriority`] that makes a Backup the address owner (255 again after
+//!   a tracker or a drain lowered it) makes it Master at once, as at Startup (§6.4.1): the
+//!   owner always preempts (§6.1) and discards every advertisement (§7.1).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -49,7 +53,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::RouterConfig;
+use crate::config::{MAX_PREEMPT_DELAY, RouterConfig};
 use crate::packet::{Advertisement, V2Auth, Version};
 use crate::timers::{self, as_centiseconds};
 use crate::view::{RouterCounters, RouterView, TransitionView};
@@ -264,8 +268,14 @@ impl VirtualRouter {
             }
             Input::EffectivePriority(priority) => {
                 self.tracked_priority = Some(priority.max(1));
-                if self.state == State::Master {
-                    self.master_priority = Some(self.effective_priority());
+                match self.state {
+                    State::Master => self.master_priority = Some(self.effective_priority()),
+                    // §6.1: the address owner "always preempts"; and from now on it discards
+                    // every advertisement (§7.1), so the Master_Down_Timer would only delay it.
+                    State::Backup if self.effective_priority() == PRIORITY_OWNER => {
+                        self.become_master("address owner again (priority 255)", now, &mut out);
+                    }
+                    State::Backup | State::Initialize | State::Fault => {}
                 }
             }
             Input::Fault(Some(reason)) => self.enter_fault(reason, now, &mut out),
@@ -289,6 +299,17 @@ impl VirtualRouter {
         let restart = config.vrid != self.config.vrid
             || config.version != self.config.version
             || config.is_ipv6() != self.config.is_ipv6();
+        if restart && self.state == State::Fault {
+            // Fault is the daemon's to end (Fault(None)); a restart now would leave it while
+            // its cause persists. The new parameters apply when it leaves (Startup logic).
+            if config.priority != self.config.priority {
+                self.tracked_priority = None;
+            }
+            self.advert_interval_cs = config.effective_interval_cs();
+            self.master_adver_interval_cs = self.advert_interval_cs;
+            self.config = config;
+            return out;
+        }
         if restart {
             let started = self.started;
             self.shutdown(now, &mut out);
@@ -387,7 +408,9 @@ impl VirtualRouter {
             self.master_priority = None;
             self.master_down_timer = Some(now + self.master_down_interval());
             // keepalived's preempt_delay starts when Backup is entered from Initialize.
-            self.preempt_allowed_at = (!self.config.preempt_delay.is_zero()).then(|| now + self.config.preempt_delay);
+            // Clamped, and checked: `Instant + Duration` panics on overflow.
+            let delay = self.config.preempt_delay.min(MAX_PREEMPT_DELAY);
+            self.preempt_allowed_at = (!delay.is_zero()).then(|| now.checked_add(delay)).flatten();
             self.transition(State::Backup, why.to_string(), now, out);
         }
     }

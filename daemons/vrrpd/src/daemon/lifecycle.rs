@@ -8,8 +8,14 @@ impl Daemon {
         // Trackers: restarted when their definition changed.
         let mut old_trackers = std::mem::take(&mut self.trackers);
         for spec in config.trackers.clone() {
-            let kept = old_trackers.remove(&spec.name).filter(|tracker| tracker.spec == spec);
-            let mut tracker = kept.unwrap_or_else(|| Tracker::start(spec.clone(), self.reports.clone()));
+            let old = old_trackers.remove(&spec.name);
+            // A changed tracker of the same kind keeps its verdict until its probes say
+            // otherwise: a reload must not fault the instances that follow it.
+            let was_up = old.as_ref().is_some_and(|tracker| {
+                tracker.is_up() && std::mem::discriminant(&tracker.spec.kind) == std::mem::discriminant(&spec.kind)
+            });
+            let kept = old.filter(|tracker| tracker.spec == spec);
+            let mut tracker = kept.unwrap_or_else(|| Tracker::start_with(spec.clone(), self.reports.clone(), was_up));
             if let Some(name) = tracker.interface().map(str::to_string) {
                 tracker.set_link(self.links.by_name(&name).map(|link| link.is_operational()), now);
             }
@@ -75,11 +81,13 @@ impl Daemon {
         self.accept.prepare(non_accept).await;
         for index in 0..self.instances.len() {
             let spec = self.instances[index].spec.clone();
-            let priority = self.instances[index].effective_priority;
+            // The password first: a Master re-advertises at once.
+            set_auth(&mut self.instances[index].router, &spec);
             let outputs = self.instances[index]
                 .router
-                .reconfigure(router_config(&spec, priority), now);
-            set_auth(&mut self.instances[index].router, &spec);
+                .reconfigure(router_config(&spec, spec.priority), now);
+            // The trackers' priority is told again by the refresh below.
+            self.instances[index].forget_told_priority();
             self.carry_out(index, outputs, now).await;
         }
         self.build_groups();

@@ -56,7 +56,10 @@ const STOP_HOOKS_LIMIT: Duration = Duration::from_secs(5);
 /// a candidate if no peer is left.
 const DRAIN_PRIORITY: u8 = 1;
 /// Refusals logged at debug level only: normal on a LAN with other virtual routers.
-const QUIET_REJECTS: &[&str] = &["unknown-vrid"];
+const QUIET_REJECTS: &[&str] = &["unknown-vrid", "own-advert"];
+/// Receive errors in a row after which the loop pauses 1 ms (a socket in a failing state must
+/// not spin the loop).
+const RECEIVE_ERRORS_BEFORE_PAUSE: u64 = 100;
 
 /// Socket-level counters and refusals the routers do not see, under `io` in `GET /vrrp`.
 #[derive(Debug, Default)]
@@ -65,6 +68,7 @@ struct IoCounters {
     sent: u64,
     send_errors: u64,
     receive_errors: u64,
+    receive_errors_in_a_row: u64,
     /// Refused before reaching an instance (decode errors, unknown VRID), by reason.
     rejected: BTreeMap<&'static str, u64>,
     announcements_sent: u64,
@@ -279,10 +283,23 @@ impl Daemon {
         self.after_transitions().await;
     }
 
+    /// Counted and logged at most once per [`okapi_runtime::rejects::LOG_INTERVAL`]; a socket
+    /// that keeps failing gets a 1 ms pause only after many errors in a row, since the loop's
+    /// timers run at centisecond scale.
     async fn receive_error(&mut self, error: std::io::Error) {
         self.io.receive_errors += 1;
-        tracing::warn!(%error, "receiving on a VRRP socket failed");
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        self.io.receive_errors_in_a_row += 1;
+        let now = Instant::now();
+        if let Some(line) = self
+            .rejects
+            .note(0, "receive-error", IpAddr::V4(Ipv4Addr::UNSPECIFIED), now)
+        {
+            tracing::warn!(%error, suppressed = line.suppressed, "receiving on a VRRP socket failed");
+        }
+        if self.io.receive_errors_in_a_row >= RECEIVE_ERRORS_BEFORE_PAUSE {
+            self.io.receive_errors_in_a_row = 0;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 
     fn reject(&mut self, ifindex: u32, source: IpAddr, reason: &'static str, now: Instant) {
@@ -309,6 +326,7 @@ impl Daemon {
     async fn packet(&mut self, payload: &[u8], datagram: Datagram) {
         let now = Instant::now();
         self.io.received += 1;
+        self.io.receive_errors_in_a_row = 0;
         if datagram.truncated {
             self.reject(datagram.ifindex, datagram.source, "truncated-datagram", now);
             return;
@@ -334,6 +352,14 @@ impl Daemon {
         };
         // Our own adverts, looped back through a macvlan or a bridge: not a peer.
         if self.instances[index].local_address == Some(datagram.source) {
+            self.reject(datagram.ifindex, datagram.source, "own-advert", now);
+            return;
+        }
+        // With unicast peers, only they may speak for the virtual router (keepalived's
+        // check_unicast_src): anyone else on the link is refused.
+        let peers = &self.instances[index].spec.unicast_peers;
+        if !peers.is_empty() && !peers.contains(&datagram.source) {
+            self.reject(datagram.ifindex, datagram.source, "not-a-peer", now);
             return;
         }
         let outputs = self.instances[index].advertisement(datagram.source, datagram.ttl, advertisement, now);

@@ -7,6 +7,8 @@ impl Daemon {
     pub(super) async fn send(&mut self, index: usize, advertisement: &Advertisement) {
         let instance = &self.instances[index];
         let (Some(source), Some(ifindex)) = (instance.local_address, instance.send_ifindex()) else {
+            self.io.send_errors += 1;
+            self.io.last_error = Some("advert not sent: no source address or interface".into());
             return;
         };
         let destinations: Vec<IpAddr> = if instance.spec.unicast_peers.is_empty() {

@@ -85,7 +85,11 @@ impl Daemon {
         let now = Instant::now();
         let (interface_fault, ifindex, local_address) = self.interface_state(index);
         self.instances[index].ifindex = ifindex;
-        self.instances[index].local_address = local_address;
+        // An address that just went is still the source of the priority-0 advert a Master
+        // sends on its way to Fault (RFC 5798 §6.4.3); cleared once the fault is in.
+        if local_address.is_some() {
+            self.instances[index].local_address = local_address;
+        }
         let mut fault = interface_fault;
         if fault.is_none() && self.instances[index].spec.vmac {
             fault = self.ensure_vmac(index).await.err();
@@ -115,6 +119,11 @@ impl Daemon {
             };
             self.feed_all(group_inputs(self.group_of(index), inputs, &self.groups))
                 .await;
+        }
+        if local_address.is_none() && self.instances[index].local_address.is_some() {
+            self.instances[index].local_address = None;
+            let (outputs, _) = self.instances[index].sync(now);
+            self.carry_out(index, outputs, now).await;
         }
     }
 

@@ -331,3 +331,63 @@ fn view_serializes_every_field() {
     assert!(json["counters"]["rejected"]["bad-ttl"].is_number());
     let _: &Output = &Output::Announce;
 }
+
+#[test]
+fn rfc5798_6_1_an_owner_restored_to_255_in_backup_takes_over_at_once() {
+    // An owner lowered by a tracker (or a drain) was preempted by the peer; its priority comes
+    // back to 255. §6.1: the owner always preempts; §7.1: it discards every advertisement from
+    // then on, so waiting for the Master_Down_Timer only counts the peer's adverts as refused.
+    let (mut harness, _) = Harness::started(v3(255));
+    harness.at(ms(10), Input::EffectivePriority(200));
+    let out = harness.receive(ms(20), PEER, advert(V3, 254, 100));
+    assert_eq!(transitions(&out), [(State::Master, State::Backup)]);
+    let out = harness.at(ms(30), Input::EffectivePriority(255));
+    assert_eq!(kinds(&out), ["send", "add", "announce", "transition"]);
+    assert_eq!(sent(&out), [255]);
+    assert_eq!(transitions(&out), [(State::Backup, State::Master)]);
+    assert_eq!(harness.deadline(), Some(ms(30) + ms(1000)), "Adver_Timer");
+    // A non-owner raised by a tracker stays within the Backup rules.
+    let (mut harness, _) = Harness::started(v3(100));
+    assert!(transitions(&harness.at(ms(10), Input::EffectivePriority(150))).is_empty());
+    assert_eq!(harness.router.state(), State::Backup);
+}
+
+#[test]
+fn reconfigure_that_restarts_a_router_in_fault_keeps_it_in_fault() {
+    // The fault is the daemon's (a tracker, the interface): only Fault(None) may end it.
+    let (mut harness, became) = Harness::master(v3(100));
+    harness.at(became + ms(10), Input::Fault(Some("eth0 down".into())));
+    let out = harness.router.reconfigure(
+        super::support::config(Version::V2, 100, 100),
+        harness.start + became + ms(20),
+    );
+    assert!(transitions(&out).is_empty(), "{out:?}");
+    assert!(sent(&out).is_empty(), "silent in Fault: {out:?}");
+    assert_eq!(harness.router.state(), State::Fault);
+    assert_eq!(harness.deadline(), None);
+    let view = harness.router.view(harness.start);
+    assert_eq!(view.fault_reason.as_deref(), Some("eth0 down"));
+    assert_eq!(view.version, Version::V2);
+    // Leaving Fault runs the Startup logic with the new configuration (v2: 1 s + 156/256 s).
+    let out = harness.at(became + ms(30), Input::Fault(None));
+    assert_eq!(
+        transitions(&out),
+        [(State::Fault, State::Initialize), (State::Initialize, State::Backup)]
+    );
+    assert_eq!(harness.deadline(), Some(became + ms(30) + ns(3_609_375_000)));
+}
+
+#[test]
+fn an_oversized_preempt_delay_does_not_panic() {
+    // RouterConfig is public: a library user's Duration::MAX must not overflow `now + delay`.
+    let mut config = v3(100);
+    config.preempt_delay = Duration::MAX;
+    assert!(!config.problems().is_empty(), "reported as a problem");
+    let (mut harness, out) = Harness::started(config);
+    assert_eq!(transitions(&out), [(State::Initialize, State::Backup)]);
+    // Still held back: a lower-priority Master keeps resetting the Master_Down_Timer.
+    harness.receive(ms(1000), PEER, advert(V3, 50, 100));
+    assert_eq!(harness.deadline(), Some(ms(1000) + ns(3_609_375_000)));
+    let view = harness.router.view(harness.start);
+    assert!(view.preempt_delay_remaining > 0.0);
+}
