@@ -21,8 +21,7 @@ use std::process::Child;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use okapi_tests::vrrp::{crash_keepalived, first_after, last_before, signal};
-use okapi_tests::{LabUnderTest, daemon_get, median, recorded_argv, start_again};
-use serde_json::Value;
+use okapi_tests::{LabUnderTest, daemon_get, device_addresses, device_mac, median, recorded_argv, start_again};
 
 const DEFAULT_RUNS: usize = 10;
 const INTERVALS_MS: [u64; 3] = [1_000, 100, 10];
@@ -125,24 +124,11 @@ topology:
 }
 
 fn holds(lab: &LabUnderTest, node: &str) -> bool {
-    lab.exec(node, &["ip", "-j", "address", "show", "dev", "eth1"])
-        .ok()
-        .and_then(|output| serde_json::from_slice::<Value>(&output.stdout).ok())
-        .is_some_and(|json| {
-            json[0]["addr_info"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|info| info["local"] == VIP)
-        })
+    device_addresses(lab, node, "eth1").iter().any(|address| address == VIP)
 }
 
 fn mac(lab: &LabUnderTest, node: &str) -> String {
-    let output = lab
-        .exec(node, &["ip", "-j", "link", "show", "dev", "eth1"])
-        .expect("ip link");
-    let json: Value = serde_json::from_slice(&output.stdout).expect("ip -j link");
-    json[0]["address"].as_str().expect("MAC").to_string()
+    device_mac(lab, node, "eth1")
 }
 
 fn wait(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {

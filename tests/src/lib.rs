@@ -447,3 +447,28 @@ pub fn bench_may_run(name: &str) -> bool {
     }
     true
 }
+
+/// The addresses (`local`) on `device` of `node`, as `ip -j address` lists them.
+pub fn device_addresses(lab: &okapi_lab::Lab, node: &str, device: &str) -> Vec<String> {
+    lab.exec(node, &["ip", "-j", "address", "show", "dev", device])
+        .ok()
+        .and_then(|output| serde_json::from_slice::<Value>(&output.stdout).ok())
+        .map(|json| {
+            json[0]["addr_info"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|info| info["local"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The MAC address of `device` on `node`.
+pub fn device_mac(lab: &okapi_lab::Lab, node: &str, device: &str) -> String {
+    let output = lab
+        .exec(node, &["ip", "-j", "link", "show", "dev", device])
+        .unwrap_or_else(|error| panic!("ip link on {node}: {error}"));
+    let json: Value = serde_json::from_slice(&output.stdout).expect("ip -j link");
+    json[0]["address"].as_str().expect("a MAC").to_string()
+}

@@ -15,7 +15,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use okapi_tests::vrrp::{crash_keepalived, signal, tshark};
-use okapi_tests::{LabUnderTest, binary, daemon_get, recorded_argv, run_in_lab, secs, start_again, wait_for};
+use okapi_tests::{
+    LabUnderTest, binary, daemon_get, device_addresses, device_mac, recorded_argv, run_in_lab, secs, start_again,
+    wait_for,
+};
 use serde_json::Value;
 
 const LAB: &str = "vrrp-keepalived.clab.yml";
@@ -42,26 +45,12 @@ fn vips(okapi_preferred: bool) -> Vec<&'static str> {
         .collect()
 }
 
-/// The addresses on `node`'s eth1.
 fn addresses(lab: &LabUnderTest, node: &str) -> Result<Vec<String>, String> {
-    let output = lab
-        .exec(node, &["ip", "-j", "address", "show", "dev", "eth1"])
-        .map_err(|error| error.to_string())?;
-    let json: Value = serde_json::from_slice(&output.stdout).map_err(|error| error.to_string())?;
-    Ok(json[0]["addr_info"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|info| info["local"].as_str().map(str::to_string))
-        .collect())
+    Ok(device_addresses(lab, node, "eth1"))
 }
 
 fn mac(lab: &LabUnderTest, node: &str) -> String {
-    let output = lab
-        .exec(node, &["ip", "-j", "link", "show", "dev", "eth1"])
-        .expect("ip link");
-    let json: Value = serde_json::from_slice(&output.stdout).expect("ip -j link");
-    json[0]["address"].as_str().expect("a MAC").to_string()
+    device_mac(lab, node, "eth1")
 }
 
 /// Waits until `node` holds every address of `vips` (and, when `exclusive` names the other

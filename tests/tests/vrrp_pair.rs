@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use okapi_tests::{LabUnderTest, daemon_get, run_in_lab, secs, start_again, wait_for};
+use okapi_tests::{LabUnderTest, daemon_get, device_addresses, run_in_lab, secs, start_again, wait_for};
 use serde_json::Value;
 
 const LAB: &str = "vrrp-pair.clab.yml";
@@ -93,16 +93,7 @@ fn wait_state(lab: &LabUnderTest, node: &str, vrid: u64, state: &str) -> Value {
 
 fn holds(lab: &LabUnderTest, node: &str, vip: &str) -> bool {
     let device = if vip == VIP_VMAC { "vrrp.30" } else { "eth1" };
-    lab.exec(node, &["ip", "-j", "address", "show", "dev", device])
-        .ok()
-        .and_then(|output| serde_json::from_slice::<Value>(&output.stdout).ok())
-        .is_some_and(|json| {
-            json[0]["addr_info"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|info| info["local"] == vip)
-        })
+    device_addresses(lab, node, device).iter().any(|address| address == vip)
 }
 
 /// The client's ARP entry for `vip` after one ping to it.

@@ -43,6 +43,19 @@ fn list<'a>(value: &'a Value, key: &str) -> &'a [Value] {
     value.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
+/// The non-zero counts of a `{"reason": count}` object, as `reason count`.
+fn nonzero(counts: Option<&Value>) -> Vec<String> {
+    counts
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(reason, count)| match count.as_u64() {
+            Some(0) | None => None,
+            Some(count) => Some(format!("{reason} {count}")),
+        })
+        .collect()
+}
+
 fn text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
@@ -64,17 +77,7 @@ pub fn instances(answer: &Value, detail: bool) -> String {
     let mut text = blocks.join("\n");
     // Refused before reaching an instance (malformed, unknown VRID): the daemon's, not an
     // instance's; shown with `detail`.
-    let refused: Vec<String> = answer
-        .get("io")
-        .and_then(|io| io.get("rejected"))
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(reason, count)| match count.as_u64() {
-            Some(0) | None => None,
-            Some(count) => Some(format!("{reason} {count}")),
-        })
-        .collect();
+    let refused = nonzero(answer.get("io").and_then(|io| io.get("rejected")));
     if detail && !refused.is_empty() {
         text.push('\n');
         line(&mut text, "Refused before an instance", refused.join(", "));
@@ -212,16 +215,7 @@ fn block(instance: &Value, detail: bool) -> String {
         );
     }
     if detail {
-        let rejected: Vec<String> = counters
-            .get("rejected")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter_map(|(reason, count)| match count.as_u64() {
-                Some(0) | None => None,
-                Some(count) => Some(format!("{reason} {count}")),
-            })
-            .collect();
+        let rejected = nonzero(counters.get("rejected"));
         line(
             &mut out,
             "Packets Refused",
