@@ -22,7 +22,7 @@ use okapi_ospf::config::{AnnouncedPrefix, Config, ExternalPrefix, InterfaceAuth,
 use okapi_ospf::lsa::ExternalMetricType;
 use okapi_ospf::packet::{Md5Key, Md5Keys, SimplePassword};
 use okapi_ospf::spf::SpfDelayConfig;
-use okapi_runtime::config_values::{Ranged, checked_table};
+use okapi_runtime::config_values::{Ranged, check_interface_name, checked_table};
 use okapi_runtime::interfaces::InterfaceTable;
 use serde::de::{self, DeserializeSeed, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -43,8 +43,6 @@ pub const DEFAULT_MIN_LS_INTERVAL_MS: u64 = 1_000;
 pub const DEFAULT_MIN_LS_ARRIVAL_MS: u64 = 0;
 /// The metric of an announced prefix's stub link.
 pub const ANNOUNCE_COST: u16 = 1;
-/// Longest interface name Linux accepts (IFNAMSIZ - 1).
-const MAX_IFNAME: usize = 15;
 
 /// The `[ospf]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -448,12 +446,7 @@ struct RawKey {
 impl RawInterface {
     fn validate(self) -> Result<InterfaceSpec, String> {
         let name = self.name;
-        if name.is_empty() || name.len() > MAX_IFNAME || name.contains(['/', ' ', '\t']) || name == "." || name == ".."
-        {
-            return Err(format!(
-                "interface name `{name}` is not a Linux interface name (1 to {MAX_IFNAME} characters, no `/` or spaces)"
-            ));
-        }
+        check_interface_name(&name).map_err(|error| format!("interface name {error}"))?;
         let hello = self.hello_interval.map_or(10, |v| v.0);
         let dead = self.dead_interval.map_or(hello.saturating_mul(4), |v| v.0);
         if dead <= hello {

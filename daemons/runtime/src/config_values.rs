@@ -112,6 +112,36 @@ impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for RangedSigned<MIN,
     }
 }
 
+/// Longest interface name Linux accepts (IFNAMSIZ - 1).
+pub const MAX_IFNAME: usize = 15;
+
+/// Checks a Linux interface name: 1 to 15 characters, no `/`, space or tab, not `.` or `..`.
+pub fn check_interface_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.len() > MAX_IFNAME
+        || name.contains(['/', ' ', '\t', '\0'])
+        || name == "."
+        || name == ".."
+    {
+        return Err(format!(
+            "`{name}` is not a Linux interface name (1 to {MAX_IFNAME} characters, no `/` or spaces)"
+        ));
+    }
+    Ok(())
+}
+
+/// An interface name, checked where it stands ([`check_interface_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceName(pub String);
+
+impl<'de> Deserialize<'de> for InterfaceName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        check_interface_name(&name).map_err(de::Error::custom)?;
+        Ok(InterfaceName(name))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +155,15 @@ mod tests {
 
     fn parse(text: &str) -> Result<Sample, String> {
         toml::from_str::<Sample>(text).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn interface_names_are_linux_ones() {
+        assert!(check_interface_name("eth1").is_ok());
+        assert!(check_interface_name("vrrp.30").is_ok());
+        for bad in ["", "a/b", "a b", ".", "..", "sixteen-chars-xx"] {
+            assert!(check_interface_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
-use okapi_runtime::config_values::{Ranged, RangedSigned, checked_table};
+use okapi_runtime::config_values::{InterfaceName, Ranged, RangedSigned, checked_table};
 use okapi_runtime::health::HttpUrl;
 use serde::{Deserialize, Deserializer};
 
@@ -48,8 +48,6 @@ pub const DEFAULT_GARP_INTERVAL_MS: u64 = 10;
 pub const DEFAULT_TRACKER_INTERVAL_MS: u64 = 1_000;
 pub const DEFAULT_RISE: u64 = 2;
 pub const DEFAULT_FALL: u64 = 2;
-/// Longest interface name Linux accepts (IFNAMSIZ - 1).
-const MAX_IFNAME: usize = 15;
 /// Names of instances, trackers and groups: shown in the shell and passed to hooks.
 const MAX_NAME: usize = 64;
 
@@ -600,26 +598,6 @@ impl<'de> Deserialize<'de> for Name {
         } else {
             Err(serde::de::Error::custom(format!(
                 "`{text}` is not a name: 1 to {MAX_NAME} letters, digits, `-`, `_` or `.`"
-            )))
-        }
-    }
-}
-
-struct InterfaceName(String);
-
-impl<'de> Deserialize<'de> for InterfaceName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        let valid = !text.is_empty()
-            && text.len() <= MAX_IFNAME
-            && !text.contains(['/', ' ', '\0'])
-            && text != "."
-            && text != "..";
-        if valid {
-            Ok(InterfaceName(text))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "`{text}` is not an interface name (1 to {MAX_IFNAME} characters, no `/` or space)"
             )))
         }
     }
