@@ -224,7 +224,7 @@ fn invalid(what: String) -> io::Error {
 mod tests {
     use super::*;
     use crate::netlink::Netlink;
-    use crate::netlink::testing::{in_private_netns, sysctl};
+    use crate::netlink::testing::{become_second_host, in_private_netns, sysctl};
     use netlink_packet_route::RouteNetlinkMessage;
     use std::io::Read;
     use std::os::fd::OwnedFd;
@@ -310,19 +310,7 @@ mod tests {
         ready: Arc<AtomicBool>,
         done: Arc<AtomicBool>,
     ) -> Captured {
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("unshare(CLONE_NEWNET)");
-        let fd = std::fs::File::open("/proc/thread-self/ns/net").expect("namespace fd");
-        namespace.send(OwnedFd::from(fd)).expect("send namespace");
-        arrived.recv_timeout(Duration::from_secs(10)).expect("peer moved in");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        runtime.block_on(async {
-            let netlink = Netlink::connect().await.expect("connect");
-            let index = netlink.link_index(peer).await;
-            netlink.set_link_up(index).await;
-        });
+        become_second_host(peer, None, namespace, &arrived);
         let all = i32::from((libc::ETH_P_ALL as u16).to_be());
         let socket = Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(all))).expect("packet socket");
         socket

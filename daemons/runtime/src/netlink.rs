@@ -1187,6 +1187,33 @@ pub(crate) mod testing {
     use futures::StreamExt;
     use netlink_packet_route::link::LinkMessage;
 
+    /// For a test thread that plays a second host: moves the thread into a new network
+    /// namespace, hands that namespace to the test (`namespace`), waits until the test has
+    /// moved `peer` in (`arrived`), gives it `address` (when some) and brings it up.
+    pub(crate) fn become_second_host(
+        peer: &str,
+        address: Option<(std::net::IpAddr, u8)>,
+        namespace: std::sync::mpsc::Sender<std::os::fd::OwnedFd>,
+        arrived: &std::sync::mpsc::Receiver<()>,
+    ) {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("unshare(CLONE_NEWNET)");
+        let fd = std::fs::File::open("/proc/thread-self/ns/net").expect("namespace fd");
+        namespace.send(fd.into()).expect("send namespace");
+        arrived.recv_timeout(Duration::from_secs(10)).expect("peer moved in");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        runtime.block_on(async {
+            let netlink = super::Netlink::connect().await.expect("connect");
+            let index = netlink.link_index(peer).await;
+            if let Some((address, len)) = address {
+                netlink.address_add(index, address, len).await.expect("address");
+            }
+            netlink.set_link_up(index).await;
+        });
+    }
+
     use super::Netlink;
 
     /// Runs `test` on a thread of its own inside a network namespace made for it: the namespace

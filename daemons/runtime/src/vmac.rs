@@ -358,7 +358,7 @@ fn read_sysctl(path: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::testing::in_private_netns;
+    use crate::netlink::testing::{become_second_host, in_private_netns};
 
     fn sysctl(path: &str) -> String {
         read_sysctl(path).expect("sysctl")
@@ -465,23 +465,12 @@ mod tests {
         arrived: std::sync::mpsc::Receiver<()>,
     ) -> (Option<String>, Option<String>) {
         use std::time::Duration;
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("unshare(CLONE_NEWNET)");
-        let fd = std::fs::File::open("/proc/thread-self/ns/net").expect("namespace fd");
-        namespace.send(fd.into()).expect("send namespace");
-        arrived.recv_timeout(Duration::from_secs(10)).expect("peer moved in");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        runtime.block_on(async {
-            let netlink = Netlink::connect().await.expect("connect");
-            let index = netlink.link_index(peer).await;
-            netlink
-                .address_add(index, "10.0.0.2".parse().expect("address"), 24)
-                .await
-                .expect("address");
-            netlink.set_link_up(index).await;
-        });
+        become_second_host(
+            peer,
+            Some(("10.0.0.2".parse().expect("address"), 24)),
+            namespace,
+            &arrived,
+        );
         let socket = std::net::UdpSocket::bind("10.0.0.2:0").expect("udp");
         let lookup = |ip: &str| -> Option<String> {
             // /proc/net follows the process's first thread; thread-self is this namespace.

@@ -7,6 +7,39 @@ use okapi_ospf::Input;
 
 use crate::support::{Network, loopback};
 
+/// Three routers in a line (0 - 1 - 2, p2p, cost 10, hello 1 / dead 4), router 2 configured by
+/// `configure_last`, run until every adjacency is up and the network is quiet.
+fn line_of_three(configure_last: impl FnOnce(&mut okapi_ospf::Config)) -> Network {
+    let mut net = Network::new()
+        .hello(1, 4)
+        .routers(3)
+        .p2p(0, 1, 10)
+        .p2p(1, 2, 10)
+        .configure(2, configure_last)
+        .start();
+    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
+        .unwrap();
+    net
+}
+
+/// `address/32` appearing on interface 1 (a VIP).
+fn host_address_added(address: Ipv4Addr) -> Input {
+    Input::AddressAdded {
+        ifindex: 1,
+        address,
+        prefix_len: 32,
+    }
+}
+
+/// `address/32` leaving interface 1.
+fn host_address_removed(address: Ipv4Addr) -> Input {
+    Input::AddressRemoved {
+        ifindex: 1,
+        address,
+        prefix_len: 32,
+    }
+}
+
 /// A ring of p2p links plus a LAN: every LSDB converges to the same content and every
 /// router reaches every loopback.
 #[test]
@@ -41,44 +74,22 @@ fn ring_and_lan_synchronise_and_route() {
 #[test]
 fn vip_is_announced_and_withdrawn() {
     let vip = Ipv4Addr::new(192, 0, 2, 10);
-    let mut net = Network::new()
-        .hello(1, 4)
-        .routers(3)
-        .p2p(0, 1, 10)
-        .p2p(1, 2, 10)
-        .configure(2, |config| {
-            config.announce.push(okapi_ospf::AnnouncedPrefix {
-                prefix: Ipv4Addr::new(192, 0, 2, 0),
-                len: 24,
-                cost: 1,
-            })
+    let mut net = line_of_three(|config| {
+        config.announce.push(okapi_ospf::AnnouncedPrefix {
+            prefix: Ipv4Addr::new(192, 0, 2, 0),
+            len: 24,
+            cost: 1,
         })
-        .start();
-    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
-        .unwrap();
+    });
     // Let the SPF delay go back to QUIET (HOLDDOWN_INTERVAL, 10 s, without events).
     net.run_for(Duration::from_secs(15));
-    net.input(
-        2,
-        Input::AddressAdded {
-            ifindex: 1,
-            address: vip,
-            prefix_len: 32,
-        },
-    );
+    net.input(2, host_address_added(vip));
     let took = net
         .run_until(|net| net.route(0, vip, 32).is_some(), Duration::from_secs(20))
         .unwrap();
     assert!(took <= Duration::from_millis(100), "announced after {took:?}");
     assert_eq!(net.route(0, vip, 32).unwrap().cost, 21);
-    net.input(
-        2,
-        Input::AddressRemoved {
-            ifindex: 1,
-            address: vip,
-            prefix_len: 32,
-        },
-    );
+    net.input(2, host_address_removed(vip));
     let stub_gone = |net: &Network| {
         let router = okapi_ospf::lsdb::LsaKey::new(okapi_ospf::LsaType::ROUTER, net.routers[2].id, net.routers[2].id);
         match net.instance(0).lsdb().get(&router).map(|entry| entry.lsa().body()) {
@@ -104,35 +115,20 @@ fn vip_is_announced_and_withdrawn() {
 fn rfc2328_12_4_4_external_vip_is_originated_with_its_forwarding_address_and_flushed() {
     let vip = Ipv4Addr::new(203, 0, 113, 10);
     let forwarding_address = Ipv4Addr::new(10, 0, 1, 100);
-    let mut net = Network::new()
-        .hello(1, 4)
-        .routers(3)
-        .p2p(0, 1, 10)
-        .p2p(1, 2, 10)
-        .configure(2, |config| {
-            config.external.push(okapi_ospf::ExternalPrefix {
-                prefix: Ipv4Addr::new(203, 0, 113, 0),
-                len: 24,
-                metric: 20,
-                metric_type: okapi_ospf::lsa::ExternalMetricType::Type2,
-                forwarding_address,
-                route_tag: 7,
-            })
+    let mut net = line_of_three(|config| {
+        config.external.push(okapi_ospf::ExternalPrefix {
+            prefix: Ipv4Addr::new(203, 0, 113, 0),
+            len: 24,
+            metric: 20,
+            metric_type: okapi_ospf::lsa::ExternalMetricType::Type2,
+            forwarding_address,
+            route_tag: 7,
         })
-        .start();
-    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
-        .unwrap();
+    });
     let origin = net.routers[2].id;
     let key = okapi_ospf::lsdb::LsaKey::new(okapi_ospf::LsaType::AS_EXTERNAL, vip, origin);
     assert!(net.instance(0).lsdb().get(&key).is_none(), "nothing to announce yet");
-    net.input(
-        2,
-        Input::AddressAdded {
-            ifindex: 1,
-            address: vip,
-            prefix_len: 32,
-        },
-    );
+    net.input(2, host_address_added(vip));
     let external = |net: &Network, at: usize| {
         net.instance(at)
             .lsdb()
@@ -168,14 +164,7 @@ fn rfc2328_12_4_4_external_vip_is_originated_with_its_forwarding_address_and_flu
         _ => false,
     };
     net.run_until(asbr, Duration::from_secs(10)).unwrap();
-    net.input(
-        2,
-        Input::AddressRemoved {
-            ifindex: 1,
-            address: vip,
-            prefix_len: 32,
-        },
-    );
+    net.input(2, host_address_removed(vip));
     let took = net
         .run_until(
             |net| (0..3).all(|at| external(net, at).is_none()),
@@ -191,29 +180,14 @@ fn rfc2328_12_4_4_external_vip_is_originated_with_its_forwarding_address_and_flu
 #[test]
 fn rfc2328_14_1_a_stopping_router_flushes_its_lsas() {
     let vip = Ipv4Addr::new(192, 0, 2, 10);
-    let mut net = Network::new()
-        .hello(1, 4)
-        .routers(3)
-        .p2p(0, 1, 10)
-        .p2p(1, 2, 10)
-        .configure(2, |config| {
-            config.announce.push(okapi_ospf::AnnouncedPrefix {
-                prefix: Ipv4Addr::new(192, 0, 2, 0),
-                len: 24,
-                cost: 1,
-            })
+    let mut net = line_of_three(|config| {
+        config.announce.push(okapi_ospf::AnnouncedPrefix {
+            prefix: Ipv4Addr::new(192, 0, 2, 0),
+            len: 24,
+            cost: 1,
         })
-        .start();
-    net.run_until(|net| net.adjacencies_up() && net.quiescent(), Duration::from_secs(20))
-        .unwrap();
-    net.input(
-        2,
-        Input::AddressAdded {
-            ifindex: 1,
-            address: vip,
-            prefix_len: 32,
-        },
-    );
+    });
+    net.input(2, host_address_added(vip));
     net.run_until(|net| net.route(0, vip, 32).is_some(), Duration::from_secs(20))
         .unwrap();
     // Past MinLSArrival (a newer instance sooner would be dropped, §13 (5a)) and back to the
