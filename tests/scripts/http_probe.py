@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A client that keeps asking a URL, for the lab tests and benchmarks of the balancer pair.
 
-    http_probe.py URL SECONDS [INTERVAL_MS] [TIMEOUT_MS]
+    http_probe.py URL SECONDS [INTERVAL_MS] [TIMEOUT_MS] [keep-alive]
 
 Starts one GET, on a new TCP connection, every INTERVAL_MS (default 10) for SECONDS, each in
 a thread of its own with a timeout of TIMEOUT_MS (default 500), so that a request that hangs
-does not delay the next ones. Prints one JSON object when all have ended:
+does not delay the next ones. With `keep-alive`, the GETs go one after the other over one
+TCP connection instead (a new one only after a failure): what a connection that lives
+across a failover or a drain sees. Prints one JSON object when all have ended:
   {"sent": N, "ok": N, "failed": N, "outages": [{"start": s, "end": s, "ms": x, "failures": n,
-   "first_error": "..."}], "longest_outage_ms": x, "unrecovered": bool, "first": s, "last": s}
+   "first_error": "..."}], "longest_outage_ms": x, "unrecovered": bool, "first": s, "last": s,
+   "connections": N}
 Requests are ordered by start time; an outage is a run of failed requests, from the start of
 its first one to the start of the next successful request (wall-clock seconds), so it is
 measured to within one interval.
@@ -36,17 +39,55 @@ def ask(host, port, path, timeout, started, results, lock):
         results.append((started, error))
 
 
+def keep_alive(host, port, path, timeout, seconds, interval):
+    """Requests over one connection; (results, connections opened)."""
+    results, connection, opened = [], None, 0
+    start = time.time()
+    next_at = start
+    while time.time() - start < seconds:
+        now = time.time()
+        if now < next_at:
+            time.sleep(next_at - now)
+        next_at += interval
+        started, error = time.time(), None
+        try:
+            if connection is None:
+                connection = http.client.HTTPConnection(host, port, timeout=timeout)
+                opened += 1
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                error = "HTTP %d" % response.status
+            if response.will_close:
+                connection.close()
+                connection = None
+        except Exception as exception:  # noqa: BLE001 - every failure counts
+            error = type(exception).__name__ + ": " + str(exception)
+            if connection is not None:
+                connection.close()
+            connection = None
+        results.append((started, error))
+    if connection is not None:
+        connection.close()
+    return results, opened
+
+
 def main():
     url = urllib.parse.urlsplit(sys.argv[1])
     seconds = float(sys.argv[2])
     interval = float(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0.010
     timeout = float(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0.5
+    persistent = len(sys.argv) > 5 and sys.argv[5] == "keep-alive"
     host, port = url.hostname, url.port or 80
     path = url.path or "/"
     results, lock, threads = [], threading.Lock(), []
     start = time.time()
     next_at = start
-    while time.time() - start < seconds:
+    connections = None
+    if persistent:
+        results, connections = keep_alive(host, port, path, timeout, seconds, interval)
+    while not persistent and time.time() - start < seconds:
         now = time.time()
         if now < next_at:
             time.sleep(next_at - now)
@@ -79,6 +120,7 @@ def main():
         "sent": len(results), "ok": len(results) - failed, "failed": failed, "outages": outages,
         "longest_outage_ms": longest, "unrecovered": current is not None,
         "first": start, "last": time.time(),
+        "connections": connections if persistent else len(results),
     }))
 
 

@@ -394,28 +394,36 @@ pub fn start_again(lab: &okapi_lab::Lab, node: &str, argv: &[String], log: &str)
 /// 10 ms (each request on a new connection, 500 ms timeout) for `seconds`, in the background.
 /// [`http_probe_result`] waits for its JSON summary.
 pub fn http_probe(lab: &okapi_lab::Lab, node: &str, url: &str, seconds: f64) -> std::process::Child {
+    spawn_http_probe(lab, node, url, seconds, None)
+}
+
+/// Like [`http_probe`], but every request over one kept-alive TCP connection (a new one only
+/// after a failure): what a connection that lives across a failover or a drain sees.
+pub fn http_probe_keep_alive(lab: &okapi_lab::Lab, node: &str, url: &str, seconds: f64) -> std::process::Child {
+    spawn_http_probe(lab, node, url, seconds, Some("keep-alive"))
+}
+
+fn spawn_http_probe(
+    lab: &okapi_lab::Lab,
+    node: &str,
+    url: &str,
+    seconds: f64,
+    mode: Option<&str>,
+) -> std::process::Child {
     let script = workspace_root().join("tests/scripts/http_probe.py");
     let seconds = seconds.to_string();
-    lab.command(
-        node,
-        &[
-            "python3",
-            script.to_str().unwrap_or_default(),
-            url,
-            &seconds,
-            "10",
-            "500",
-        ],
-    )
-    .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::inherit())
-    .spawn()
-    .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))
+    let mut argv = vec!["python3", script.to_str().unwrap_or_default(), url, &seconds, "10", "500"];
+    argv.extend(mode);
+    lab.command(node, &argv)
+        .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))
 }
 
 /// The summary [`http_probe`] prints: `sent`, `ok`, `failed`, `outages`, `longest_outage_ms`,
-/// `unrecovered`.
+/// `unrecovered`, `connections`.
 pub fn http_probe_result(child: std::process::Child) -> Value {
     let output = child.wait_with_output().expect("probe output");
     serde_json::from_slice(&output.stdout)

@@ -8,7 +8,7 @@
 //! | `haproxy_killed_on_the_master` | lb1's HAProxy killed | outage < 1 s, lb2 Master |
 //! | `master_node_crashed` | every process of lb1 killed, its links down | outage < 1 s |
 //! | `master_uplink_down` | lb1's edge link down | outage < 1 s |
-//! | `drain_moves_traffic_without_a_failed_request` | `okapi drain` then `okapi undrain` on lb1 | no failed request but at most one connection in flight at each move (reset) |
+//! | `drain_moves_traffic_without_a_failed_request` | `okapi drain` then `okapi undrain` on lb1 | no failed request, new connections and kept-alive ones across each move; lb1 keeps the VIP until its last connection closed |
 //! | `a_failing_balancer_never_attracts_traffic` | lb2 crashed, then lb1's web servers stop | lb1 lets the VIP go and the upstream's route to it is withdrawn |
 //!
 //! Each test prints the outage the client saw.
@@ -16,7 +16,8 @@
 use std::time::{Duration, Instant};
 
 use okapi_tests::{
-    LabUnderTest, binary, daemon_get, http_probe, http_probe_result, kernel_route, run_in_lab, secs, wait_for,
+    LabUnderTest, binary, daemon_get, device_addresses, http_probe, http_probe_keep_alive, http_probe_result,
+    kernel_route, run_in_lab, secs, wait_for,
 };
 use serde_json::Value;
 
@@ -177,48 +178,70 @@ fn drain_moves_traffic_without_a_failed_request() {
         LAB,
         |lab, started| {
             wait_ready(lab, started);
-            let child = http_probe(lab, "client", &format!("http://{VIP}/"), 5.0);
+            let url = format!("http://{VIP}/");
+            // A new connection every 10 ms through both moves, and one kept-alive connection
+            // across each move: the first lives on lb1 when lb2 takes over, the second on lb2
+            // when lb1 takes back.
+            let fresh = http_probe(lab, "client", &url, 8.0);
+            let across_drain = http_probe_keep_alive(lab, "client", &url, 2.5);
             std::thread::sleep(Duration::from_millis(500));
+
             let drained_at = Instant::now();
             let text = shell(lab, "lb1", "drain");
             assert!(text.starts_with("Drained"), "{text}");
             wait_state(lab, "lb2", "Master");
             wait_state(lab, "lb1", "Backup");
             println!("drain: lb2 Master {} after `okapi drain` on lb1", secs(drained_at));
-            std::thread::sleep(Duration::from_millis(1_000));
+            // lb2 forwards what it does not know to lb1, which keeps the VIP (and its
+            // announcement) while it still serves the kept-alive connection.
+            let handover = handover_of(lab, "lb2");
+            assert_eq!(handover["from"], "10.0.1.11", "{handover}");
+            assert!(has_vip(lab, "lb1"), "a drained lb1 with an open connection keeps {VIP}");
+            let kept = http_probe_result(across_drain);
+            let closed_at = Instant::now();
+            println!("kept-alive connection across the drain: {kept}");
+            assert_eq!(kept["failed"], 0, "the connection open at the drain: {kept}");
+            assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
+            wait_for(&format!("lb1 to release {VIP}"), LIMIT, || {
+                if has_vip(lab, "lb1") { Err("still on lo".into()) } else { Ok(()) }
+            });
+            println!("lb1 released {VIP} {} after its last connection closed", secs(closed_at));
+            let forwarded = handover_of(lab, "lb2")["forwarded_packets"].as_u64().unwrap_or(0);
+            assert!(forwarded > 0, "lb2 forwarded the kept-alive connection's packets to lb1");
+            println!("lb2 forwarded {forwarded} packets of lb1's connections to it");
+
+            let across_undrain = http_probe_keep_alive(lab, "client", &url, 2.0);
+            std::thread::sleep(Duration::from_millis(500));
             let undrained_at = Instant::now();
             shell(lab, "lb1", "undrain");
             wait_state(lab, "lb1", "Master");
             wait_state(lab, "lb2", "Backup");
             println!("undrain: lb1 Master again {} after `okapi undrain`", secs(undrained_at));
-            let result = http_probe_result(child);
+            assert_eq!(handover_of(lab, "lb1")["from"], "10.0.1.12");
+            let kept = http_probe_result(across_undrain);
+            println!("kept-alive connection across the undrain: {kept}");
+            assert_eq!(kept["failed"], 0, "the connection open at the undrain: {kept}");
+            assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
+
+            let result = http_probe_result(fresh);
             println!(
-                "drain and undrain: {} requests, {} failed",
+                "new connections through drain and undrain: {} requests, {} failed",
                 result["sent"], result["failed"]
             );
-            // No request may fail, but one whose TCP connection the old master had accepted
-            // when the next hop moved: its next packets reach the new master, which has no
-            // state for it and resets it. That is at most one per move (requests last ~1 ms,
-            // 10 ms apart); keeping them needs connection steering, not done yet.
-            let outages = result["outages"].as_array().cloned().unwrap_or_default();
-            let resets = outages
-                .iter()
-                .filter(|outage| {
-                    outage["first_error"]
-                        .as_str()
-                        .is_some_and(|error| error.starts_with("ConnectionResetError"))
-                        && outage["failures"] == 1
-                })
-                .count();
-            assert_eq!(
-                resets,
-                outages.len(),
-                "only a connection in flight at a move may fail: {result}"
-            );
-            assert!(resets <= 2, "at most one reset per move (drain, undrain): {result}");
-            println!("connections reset at a move: {resets}");
+            assert_eq!(result["failed"], 0, "no request may fail: {result}");
         },
     );
+}
+
+/// The handover `node`'s instance is making (null when none).
+fn handover_of(lab: &LabUnderTest, node: &str) -> Value {
+    daemon_get(lab, node, "vrrp", "/vrrp")
+        .map(|answer| answer["instances"][0]["handover"].clone())
+        .unwrap_or(Value::Null)
+}
+
+fn has_vip(lab: &LabUnderTest, node: &str) -> bool {
+    device_addresses(lab, node, "lo").iter().any(|address| address == VIP)
 }
 
 #[test]

@@ -22,6 +22,7 @@ pub mod logging;
 pub mod netlink;
 pub mod rawsock;
 pub mod rejects;
+pub mod tcp_table;
 pub mod timer;
 pub mod vmac;
 

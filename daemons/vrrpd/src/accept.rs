@@ -10,18 +10,14 @@
 //! ```
 //!
 //! The table exists only while some instance has `accept = false`; a VIP is in a set while
-//! its instance is Master in non-accept mode. Changes run `nft -f -` (the `nft` command of
-//! the nftables package); a failure is logged and counted, never fatal. keepalived does the
+//! its instance is Master in non-accept mode. Changes run `nft -f -` ([`crate::nft`]); a failure is logged and counted, never fatal. keepalived does the
 //! same with its `vrrp_strict` rules.
 
 use std::net::IpAddr;
-use std::process::Stdio;
 
-use tokio::io::AsyncWriteExt;
+use crate::nft;
 
 const TABLE: &str = "okapi_vrrpd";
-/// `nft` runs inside the main loop: a hung one must not stop the adverts for long.
-const NFT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The nftables table of refused VIPs.
 #[derive(Debug, Default)]
@@ -80,42 +76,9 @@ impl AcceptFilter {
 
     /// Runs an nft script; true when it succeeded.
     async fn run(&mut self, script: &str) -> bool {
-        let work = async {
-            let mut child = tokio::process::Command::new("nft")
-                .args(["-f", "-"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .map_err(|error| format!("cannot run nft: {error}"))?;
-            if let Some(mut stdin) = child.stdin.take() {
-                stdin
-                    .write_all(script.as_bytes())
-                    .await
-                    .map_err(|error| format!("writing to nft: {error}"))?;
-            }
-            let output = child
-                .wait_with_output()
-                .await
-                .map_err(|error| format!("nft: {error}"))?;
-            if output.status.success() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "nft: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                        .lines()
-                        .next()
-                        .unwrap_or("failed")
-                ))
-            }
-        };
-        let outcome = tokio::time::timeout(NFT_TIMEOUT, work)
-            .await
-            .unwrap_or_else(|_| Err(format!("nft: no exit within {} s (killed)", NFT_TIMEOUT.as_secs())));
+        let outcome = nft::run(script).await;
         match outcome {
-            Ok(()) => true,
+            Ok(_) => true,
             Err(error) => {
                 tracing::error!(%error, "non-accept mode: nftables change failed");
                 self.errors += 1;

@@ -6,6 +6,8 @@
 //! garp-count = 5                 # gratuitous ARPs / unsolicited NAs sent on becoming Master
 //! garp-interval-ms = 10          # spacing of those
 //! notify = "/etc/okapi/notify.sh"   # default hook for every instance
+//! drain-timeout-ms = 60000       # a drained node serves its open connections this long at most
+//! handover-idle-ms = 30000       # a new Master forwards the old one's connections until idle
 //!
 //! [[vrrp.tracker]]               # exactly one of http, interface, exec
 //! name = "haproxy"
@@ -48,6 +50,12 @@ pub const DEFAULT_GARP_INTERVAL_MS: u64 = 10;
 pub const DEFAULT_TRACKER_INTERVAL_MS: u64 = 1_000;
 pub const DEFAULT_RISE: u64 = 2;
 pub const DEFAULT_FALL: u64 = 2;
+/// How long a drained node that lost Master keeps its announce addresses for the
+/// connections it still serves (HAProxy's `hard-stop-after` plays the same part).
+pub const DEFAULT_DRAIN_TIMEOUT_MS: u64 = 60_000;
+/// How long a Master that preempted a live one keeps forwarding packets of connections it
+/// does not know to the old one, counted from the last such packet.
+pub const DEFAULT_HANDOVER_IDLE_MS: u64 = 30_000;
 /// Names of instances, trackers and groups: shown in the shell and passed to hooks.
 const MAX_NAME: usize = 64;
 
@@ -58,6 +66,13 @@ pub struct VrrpdConfig {
     pub garp_interval: Duration,
     /// Default notify hook of instances that name none.
     pub notify: Option<String>,
+    /// A drained node that is no longer Master keeps its announce addresses while it has
+    /// TCP connections on them, at most this long after `okapi drain`.
+    pub drain_timeout: Duration,
+    /// A Master that preempted a live master forwards the TCP packets to the announce
+    /// addresses that belong to no connection it knows to the old master, until none came
+    /// for this long; zero turns the handover off.
+    pub handover_idle: Duration,
     pub trackers: Vec<TrackerSpec>,
     pub instances: Vec<InstanceSpec>,
     pub sync_groups: Vec<SyncGroupSpec>,
@@ -196,6 +211,8 @@ struct RawConfig {
     garp_count: Option<Ranged<0, 100>>,
     garp_interval_ms: Option<Ranged<0, 10_000>>,
     notify: Option<Command>,
+    drain_timeout_ms: Option<Ranged<0, 86_400_000>>,
+    handover_idle_ms: Option<Ranged<0, 86_400_000>>,
     #[serde(default)]
     tracker: Vec<TrackerSpec>,
     #[serde(default)]
@@ -208,6 +225,8 @@ const CONFIG_FIELDS: &[&str] = &[
     "garp-count",
     "garp-interval-ms",
     "notify",
+    "drain-timeout-ms",
+    "handover-idle-ms",
     "tracker",
     "instance",
     "sync-group",
@@ -224,6 +243,12 @@ impl<'de> Deserialize<'de> for VrrpdConfig {
                         .map_or(DEFAULT_GARP_INTERVAL_MS, |interval| interval.0),
                 ),
                 notify: raw.notify.map(|command| command.0),
+                drain_timeout: Duration::from_millis(
+                    raw.drain_timeout_ms.map_or(DEFAULT_DRAIN_TIMEOUT_MS, |timeout| timeout.0),
+                ),
+                handover_idle: Duration::from_millis(
+                    raw.handover_idle_ms.map_or(DEFAULT_HANDOVER_IDLE_MS, |idle| idle.0),
+                ),
                 trackers: raw.tracker,
                 instances: raw.instance,
                 sync_groups: raw.sync_group,
@@ -676,6 +701,8 @@ mod tests {
 garp-count = 3
 garp-interval-ms = 20
 notify = "/usr/local/bin/notify"
+drain-timeout-ms = 5000
+handover-idle-ms = 0
 
 [[vrrp.tracker]]
 name = "haproxy"
@@ -735,6 +762,8 @@ instances = ["web", "web6"]
         let config = load(FULL).unwrap();
         assert_eq!(config.garp_count, 3);
         assert_eq!(config.garp_interval, Duration::from_millis(20));
+        assert_eq!(config.drain_timeout, Duration::from_secs(5));
+        assert_eq!(config.handover_idle, Duration::ZERO);
         assert_eq!(config.trackers.len(), 3);
         let haproxy = config.tracker("haproxy").unwrap();
         assert_eq!((haproxy.rise, haproxy.fall), (3, 2));

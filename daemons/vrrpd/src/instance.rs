@@ -16,6 +16,7 @@ use okapi_vrrp::{Advertisement, Input, Output, RouterConfig, State, V2Auth, Vers
 use serde_json::{Value, json};
 
 use crate::config::InstanceSpec;
+use crate::handover::Handover;
 
 /// Transitions remembered for the shell.
 const HISTORY: usize = 16;
@@ -48,6 +49,11 @@ pub struct Instance {
     pub vips_installed: bool,
     /// The announce addresses are (as far as we know) on their interface.
     pub announced: bool,
+    /// Drained and no longer Master, but still serving TCP connections on the announce
+    /// addresses (which it keeps until they end or `drain-timeout-ms` passes): their count.
+    pub drain_serving: Option<usize>,
+    /// Forwarding the old master's connections after preempting it (see `handover`).
+    pub handover: Option<Handover>,
     pub transitions: u64,
     pub history: VecDeque<TransitionRecord>,
     /// The router's state, as its transitions reported it.
@@ -73,6 +79,8 @@ impl Instance {
             started: false,
             vips_installed: false,
             announced: false,
+            drain_serving: None,
+            handover: None,
             transitions: 0,
             history: VecDeque::new(),
             state: State::Initialize,
@@ -226,6 +234,13 @@ impl Instance {
                 ),
             );
             map.insert("announced".into(), json!(self.announced));
+            map.insert("drain_serving_connections".into(), json!(self.drain_serving));
+            map.insert(
+                "handover".into(),
+                self.handover
+                    .as_ref()
+                    .map_or(Value::Null, |handover| handover.view(now)),
+            );
             map.insert("unicast_peers".into(), json!(self.spec.unicast_peers));
             map.insert("daemon_fault".into(), json!(self.fault));
             map.insert("trackers".into(), trackers);

@@ -22,7 +22,9 @@ mod accept;
 mod config;
 mod control;
 mod daemon;
+mod handover;
 mod instance;
+mod nft;
 mod notify;
 mod trackers;
 

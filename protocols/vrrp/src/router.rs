@@ -118,8 +118,8 @@ pub enum Input {
     ForceBackup(String),
 }
 
-/// What the daemon must do, in order. Becoming Master: `Send`, `AddAddresses`, `Announce`,
-/// `Transition`. Leaving Master: `Send` (priority 0, when the RFC or keepalived says so),
+/// What the daemon must do, in order. Becoming Master: `Send`, `AddAddresses`, `Handover`
+/// (when a live master was preempted), `Announce`, `Transition`. Leaving Master: `Send` (priority 0, when the RFC or keepalived says so),
 /// `RemoveAddresses`, `Transition`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -131,6 +131,11 @@ pub enum Output {
     RemoveAddresses,
     /// Send gratuitous ARP / unsolicited NA for every VIP (the daemon repeats per its config).
     Announce,
+    /// This router preempted a master that is still alive: `from` kept advertising, with a
+    /// lower priority, until the Master_Down_Timer fired (§6.4.2). Connections it accepted
+    /// may still be in flight; emitted before `Announce`, so that the daemon can prepare for
+    /// their packets before the traffic moves.
+    Handover { from: IpAddr },
     Transition {
         from: State,
         to: State,
@@ -162,6 +167,9 @@ pub struct VirtualRouter {
     master_priority: Option<u8>,
     adver_timer: Option<Instant>,
     master_down_timer: Option<Instant>,
+    /// A master this router outranks, heard since the Master_Down_Timer was last set (§6.4.2
+    /// discards its adverts): when the timer fires, that master is alive.
+    outranked_master: Option<IpAddr>,
     /// Preemption of a lower-priority master is allowed from this instant (preempt delay).
     preempt_allowed_at: Option<Instant>,
     fault_reason: Option<String>,
@@ -188,6 +196,7 @@ impl VirtualRouter {
             master_priority: None,
             adver_timer: None,
             master_down_timer: None,
+            outranked_master: None,
             preempt_allowed_at: None,
             fault_reason: None,
             transitions: 0,
@@ -286,7 +295,7 @@ impl VirtualRouter {
                     // peer takes over within Skew_Time), then wait as Backup.
                     self.leave_master(State::Backup, reason, true, now, &mut out);
                     self.master_adver_interval_cs = self.advert_interval_cs;
-                    self.master_down_timer = Some(now + self.master_down_interval());
+                    self.set_master_down_timer(now + self.master_down_interval());
                 }
             }
         }
@@ -406,7 +415,7 @@ impl VirtualRouter {
             self.master_adver_interval_cs = self.advert_interval_cs;
             self.master_address = None;
             self.master_priority = None;
-            self.master_down_timer = Some(now + self.master_down_interval());
+            self.set_master_down_timer(now + self.master_down_interval());
             // keepalived's preempt_delay starts when Backup is entered from Initialize.
             // Clamped, and checked: `Instant + Duration` panics on overflow.
             let delay = self.config.preempt_delay.min(MAX_PREEMPT_DELAY);
@@ -425,6 +434,7 @@ impl VirtualRouter {
             // §6.4.2: cancel the Master_Down_Timer, transition to Initialize.
             State::Backup | State::Fault => {
                 self.master_down_timer = None;
+                self.outranked_master = None;
                 self.fault_reason = None;
                 self.transition(State::Initialize, "shutdown".into(), now, out);
             }
@@ -476,7 +486,7 @@ impl VirtualRouter {
                 if advert.priority == 0 {
                     // §6.4.2: "If the Priority in the ADVERTISEMENT is zero, then: Set the
                     // Master_Down_Timer to Skew_Time".
-                    self.master_down_timer = Some(now + self.skew_time());
+                    self.set_master_down_timer(now + self.skew_time());
                 } else if !self.config.preempt
                     || advert.priority >= local
                     || self.preempt_allowed_at.is_some_and(|at| now < at)
@@ -491,10 +501,12 @@ impl VirtualRouter {
                     }
                     self.master_address = Some(source);
                     self.master_priority = Some(advert.priority);
-                    self.master_down_timer = Some(now + self.master_down_interval());
+                    self.set_master_down_timer(now + self.master_down_interval());
+                } else {
+                    // §6.4.2: "Otherwise: Discard the ADVERTISEMENT" (we preempt when the
+                    // Master_Down_Timer fires) - but remember that this master is alive.
+                    self.outranked_master = Some(source);
                 }
-                // §6.4.2: "Otherwise: Discard the ADVERTISEMENT" (we preempt when the
-                // Master_Down_Timer fires).
             }
             State::Master => {
                 if advert.priority == 0 {
@@ -515,7 +527,7 @@ impl VirtualRouter {
                     }
                     self.master_address = Some(source);
                     self.master_priority = Some(advert.priority);
-                    self.master_down_timer = Some(now + self.master_down_interval());
+                    self.set_master_down_timer(now + self.master_down_interval());
                 }
                 // §6.4.3: "Otherwise: Discard the ADVERTISEMENT".
             }
@@ -572,6 +584,7 @@ impl VirtualRouter {
             State::Master => self.leave_master(State::Fault, format!("fault: {reason}"), true, now, out),
             State::Initialize | State::Backup => {
                 self.master_down_timer = None;
+                self.outranked_master = None;
                 self.transition(State::Fault, format!("fault: {reason}"), now, out);
             }
         }
@@ -592,6 +605,9 @@ impl VirtualRouter {
     fn become_master(&mut self, reason: &str, now: Instant, out: &mut Vec<Output>) {
         self.send_advertisement(self.effective_priority(), out);
         out.push(Output::AddAddresses);
+        if let Some(from) = self.outranked_master.take() {
+            out.push(Output::Handover { from });
+        }
         out.push(Output::Announce);
         self.master_down_timer = None;
         self.preempt_allowed_at = None;
@@ -617,6 +633,12 @@ impl VirtualRouter {
         self.master_address = None;
         self.master_priority = None;
         self.transition(to, reason, now, out);
+    }
+
+    /// Sets (resets) the Master_Down_Timer; a master heard before no longer counts as alive.
+    fn set_master_down_timer(&mut self, at: Instant) {
+        self.master_down_timer = Some(at);
+        self.outranked_master = None;
     }
 
     fn send_advertisement(&mut self, priority: u8, out: &mut Vec<Output>) {

@@ -1,32 +1,8 @@
-//! The answers to the control API (`GET /vrrp`, `POST /vrrp/drain`).
+//! The answers to the control API's `GET /vrrp` (`POST /vrrp/drain` is in `maintenance`).
 
 use super::*;
 
 impl Daemon {
-    /// `POST /vrrp/drain`: maintenance without a refused request. Lowering the priority
-    /// (instead of leaving Master) keeps the VIPs here while the peer's Master_Down timer
-    /// runs out; the peer then becomes Master and its advert makes this node Backup.
-    pub(super) async fn drain(&mut self, drain: bool) -> Result<Value, okapi_runtime::control::ApiError> {
-        if self.drained != drain {
-            tracing::info!(drained = drain, "{}", if drain { "draining" } else { "undraining" });
-        }
-        self.drained = drain;
-        self.refresh_all().await;
-        let instances: Vec<Value> = self
-            .instances
-            .iter()
-            .map(|instance| {
-                json!({
-                    "name": instance.spec.name,
-                    "vrid": instance.spec.vrid,
-                    "state": format!("{:?}", instance.state()),
-                    "effective_priority": instance.effective_priority,
-                })
-            })
-            .collect();
-        Ok(json!({ "drained": self.drained, "instances": instances }))
-    }
-
     pub(super) fn answer(&self, query: &Query) -> Result<Value, okapi_runtime::control::ApiError> {
         let now = Instant::now();
         let vrid = match query {
@@ -101,10 +77,14 @@ impl Daemon {
                 "address_errors": self.io.address_errors,
                 "nftables_errors": self.accept.errors,
                 "nftables_last_error": self.accept.last_error,
+                "handover_errors": self.io.handover_errors,
                 "last_error": self.io.last_error,
             },
             "hooks": self.notifier.view(),
             "drained": self.drained,
+            "drain_seconds": self.drained_at.map(|at| now.saturating_duration_since(at).as_secs_f64()),
+            "drain_timeout_ms": self.config.drain_timeout.as_millis(),
+            "handover_idle_ms": self.config.handover_idle.as_millis(),
         }))
     }
 }

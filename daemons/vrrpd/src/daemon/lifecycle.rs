@@ -129,6 +129,9 @@ impl Daemon {
                 tracing::warn!(%error, "removing a virtual MAC interface failed");
             }
         }
+        for index in 0..self.instances.len() {
+            self.stop_handover(index, "stopping").await;
+        }
         for (_, burst) in self.bursts.drain() {
             burst.abort();
         }

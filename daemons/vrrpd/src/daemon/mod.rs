@@ -6,6 +6,7 @@
 //! | `outputs` | adverts, VIPs, announce addresses, gratuitous ARP / NA |
 //! | `readiness` | interfaces, virtual MACs, multicast, trackers, sync groups; netlink and tracker events |
 //! | `lifecycle` | reload and stop |
+//! | `maintenance` | drain and undrain, handover of a live master's connections |
 //! | `answers` | the control API's answers |
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -35,6 +36,7 @@ use crate::trackers::{REPORT_QUEUE, Report, Tracker};
 
 mod answers;
 mod lifecycle;
+mod maintenance;
 mod outputs;
 mod readiness;
 
@@ -60,6 +62,9 @@ const QUIET_REJECTS: &[&str] = &["unknown-vrid", "own-advert"];
 /// Receive errors in a row after which the loop pauses 1 ms (a socket in a failing state must
 /// not spin the loop).
 const RECEIVE_ERRORS_BEFORE_PAUSE: u64 = 100;
+/// How often a drained node counts the connections it still serves, and a handover reads
+/// its counter (nothing is done when neither is under way).
+const MAINTENANCE_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Socket-level counters and refusals the routers do not see, under `io` in `GET /vrrp`.
 #[derive(Debug, Default)]
@@ -74,6 +79,8 @@ struct IoCounters {
     announcements_sent: u64,
     announcement_errors: u64,
     address_errors: u64,
+    /// Handover tables that could not be installed, read or removed.
+    handover_errors: u64,
     last_error: Option<String>,
 }
 
@@ -102,6 +109,8 @@ struct Daemon {
     accept: AcceptFilter,
     /// `okapi drain`: every instance at priority 1 until undrained.
     drained: bool,
+    /// When the drain began (`drain-timeout-ms` counts from it).
+    drained_at: Option<Instant>,
 }
 
 pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
@@ -152,6 +161,7 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
         groups: Vec::new(),
         accept: AcceptFilter::default(),
         drained: false,
+        drained_at: None,
     };
     daemon.start_trackers();
     for spec in daemon.config.instances.clone() {
@@ -159,6 +169,7 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
     }
     daemon.build_groups();
     daemon.remove_leftover_vips().await;
+    daemon.remove_leftover_handovers().await;
     daemon
         .accept
         .prepare(daemon.config.instances.iter().any(|spec| !spec.accept))
@@ -177,6 +188,8 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
     let mut buffer4 = vec![0u8; MAX_DATAGRAM];
     let mut buffer6 = vec![0u8; MAX_DATAGRAM];
     let mut watching = true;
+    let mut maintenance = tokio::time::interval(MAINTENANCE_INTERVAL);
+    maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let deadline = daemon.next_deadline();
         let timer = &timer;
@@ -225,6 +238,7 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
                 Err(error) => daemon.receive_error(error).await,
             },
             Some(report) = report_rx.recv() => daemon.tracker_report(report).await,
+            _ = maintenance.tick() => daemon.maintenance().await,
             event = events.recv(), if watching => match event {
                 Some(event) => daemon.netlink_event(event).await,
                 None => {
@@ -382,6 +396,7 @@ impl Daemon {
                 Output::Send(advertisement) => self.send(index, &advertisement).await,
                 Output::AddAddresses => self.add_vips(index).await,
                 Output::RemoveAddresses => self.remove_vips(index).await,
+                Output::Handover { from } => self.start_handover(index, from, now).await,
                 Output::Announce => self.announce(index),
                 Output::Transition { from, to, reason } => {
                     let instance = &mut self.instances[index];
@@ -397,6 +412,9 @@ impl Daemon {
                         && let Some(burst) = self.bursts.remove(&instance.spec.name)
                     {
                         burst.abort();
+                    }
+                    if from == State::Master {
+                        self.stop_handover(index, "left Master").await;
                     }
                     self.pending_transitions.push((index, from, to, reason));
                 }

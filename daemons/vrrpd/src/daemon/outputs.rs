@@ -152,7 +152,7 @@ impl Daemon {
     }
 
     /// The announce addresses of an instance are on their interface while it is Master, or
-    /// Backup on a node that is not drained; compared with what the kernel has (so leftovers
+    /// Backup on a node that is not drained (or drained but still serving connections); compared with what the kernel has (so leftovers
     /// of an earlier run go, and missing ones come back).
     pub(super) async fn sync_announced(&mut self, index: usize) {
         let instance = &self.instances[index];
@@ -160,10 +160,11 @@ impl Daemon {
             return;
         }
         // A drained Master keeps announcing until the peer has taken the VIPs over (it still
-        // receives the traffic until then).
+        // receives the traffic until then), and a drained Backup while it serves connections
+        // the new Master hands over (see `maintenance`).
         let wanted = match instance.state() {
             State::Master => true,
-            State::Backup => !self.drained,
+            State::Backup => !self.drained || instance.drain_serving.is_some(),
             State::Initialize | State::Fault => false,
         };
         let interface = instance.spec.announce_interface.clone();

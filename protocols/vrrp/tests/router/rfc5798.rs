@@ -82,6 +82,43 @@ fn rfc5798_6_4_2_backup_preempt_discards_lower_priority() {
 }
 
 #[test]
+fn rfc5798_6_4_2_preempting_a_live_master_reports_a_handover_before_announcing() {
+    // The master keeps advertising at a lower priority (a drain): its adverts are discarded,
+    // the Master_Down_Timer fires, and the new Master names the old one before its
+    // gratuitous ARPs move the traffic.
+    let (mut harness, _) = Harness::started(v3(100));
+    harness.receive(ms(1000), PEER, advert(V3, 150, 100));
+    harness.receive(ms(2000), PEER, advert(V3, 1, 100));
+    harness.receive(ms(3000), PEER, advert(V3, 1, 100));
+    let due = harness.deadline().expect("Master_Down_Timer");
+    assert_eq!(due, ms(1000) + ns(3_609_375_000), "set by the last accepted advert");
+    let out = harness.at(due, Input::Tick);
+    assert_eq!(kinds(&out), ["send", "add", "handover", "announce", "transition"]);
+    assert!(out.contains(&Output::Handover { from: ip(PEER) }));
+}
+
+#[test]
+fn rfc5798_6_4_2_a_silent_or_resigning_master_is_no_handover() {
+    // Silent: the master died; nothing to hand over.
+    let (mut harness, _) = Harness::started(v3(100));
+    harness.receive(ms(1000), PEER, advert(V3, 150, 100));
+    let due = harness.deadline().expect("timer");
+    assert_eq!(kinds(&harness.at(due, Input::Tick)), ["send", "add", "announce", "transition"]);
+    // Outranked once, then a priority-0 advert (it resigned, e.g. its tracker failed).
+    let (mut harness, _) = Harness::started(v3(100));
+    harness.receive(ms(1000), PEER, advert(V3, 50, 100));
+    harness.receive(ms(1100), PEER, advert(V3, 0, 100));
+    let due = harness.deadline().expect("Skew_Time");
+    assert_eq!(kinds(&harness.at(due, Input::Tick)), ["send", "add", "announce", "transition"]);
+    // Outranked, then a higher-priority advert reset the timer: that master is the one alive.
+    let (mut harness, _) = Harness::started(v3(100));
+    harness.receive(ms(1000), PEER, advert(V3, 50, 100));
+    harness.receive(ms(1100), "192.0.2.3", advert(V3, 200, 100));
+    let due = harness.deadline().expect("timer");
+    assert_eq!(kinds(&harness.at(due, Input::Tick)), ["send", "add", "announce", "transition"]);
+}
+
+#[test]
 fn rfc5798_6_4_2_backup_no_preempt_accepts_lower_priority() {
     let mut config = v3(100);
     config.preempt = false;

@@ -135,6 +135,7 @@ pub fn kinds(out: &[Output]) -> Vec<&'static str> {
             Output::AddAddresses => "add",
             Output::RemoveAddresses => "remove",
             Output::Announce => "announce",
+            Output::Handover { .. } => "handover",
             Output::Transition { .. } => "transition",
             Output::Rejected { .. } => "rejected",
         })
