@@ -412,7 +412,14 @@ fn spawn_http_probe(
 ) -> std::process::Child {
     let script = workspace_root().join("tests/scripts/http_probe.py");
     let seconds = seconds.to_string();
-    let mut argv = vec!["python3", script.to_str().unwrap_or_default(), url, &seconds, "10", "500"];
+    let mut argv = vec![
+        "python3",
+        script.to_str().unwrap_or_default(),
+        url,
+        &seconds,
+        "10",
+        "500",
+    ];
     argv.extend(mode);
     lab.command(node, &argv)
         .unwrap_or_else(|error| panic!("http probe on {node}: {error}"))

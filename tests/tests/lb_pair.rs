@@ -203,11 +203,21 @@ fn drain_moves_traffic_without_a_failed_request() {
             assert_eq!(kept["failed"], 0, "the connection open at the drain: {kept}");
             assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
             wait_for(&format!("lb1 to release {VIP}"), LIMIT, || {
-                if has_vip(lab, "lb1") { Err("still on lo".into()) } else { Ok(()) }
+                if has_vip(lab, "lb1") {
+                    Err("still on lo".into())
+                } else {
+                    Ok(())
+                }
             });
-            println!("lb1 released {VIP} {} after its last connection closed", secs(closed_at));
+            println!(
+                "lb1 released {VIP} {} after its last connection closed",
+                secs(closed_at)
+            );
             let forwarded = handover_of(lab, "lb2")["forwarded_packets"].as_u64().unwrap_or(0);
-            assert!(forwarded > 0, "lb2 forwarded the kept-alive connection's packets to lb1");
+            assert!(
+                forwarded > 0,
+                "lb2 forwarded the kept-alive connection's packets to lb1"
+            );
             println!("lb2 forwarded {forwarded} packets of lb1's connections to it");
 
             let across_undrain = http_probe_keep_alive(lab, "client", &url, 2.0);

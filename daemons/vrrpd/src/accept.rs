@@ -10,8 +10,9 @@
 //! ```
 //!
 //! The table exists only while some instance has `accept = false`; a VIP is in a set while
-//! its instance is Master in non-accept mode. Changes run `nft -f -` ([`crate::nft`]); a failure is logged and counted, never fatal. keepalived does the
-//! same with its `vrrp_strict` rules.
+//! its instance is Master in non-accept mode. Changes run `nft -f -` ([`crate::nft`]); a
+//! failure is logged and counted, never fatal. keepalived does the same with its
+//! `vrrp_strict` rules.
 
 use std::net::IpAddr;
 
@@ -76,8 +77,7 @@ impl AcceptFilter {
 
     /// Runs an nft script; true when it succeeded.
     async fn run(&mut self, script: &str) -> bool {
-        let outcome = nft::run(script).await;
-        match outcome {
+        match nft::run(script).await {
             Ok(_) => true,
             Err(error) => {
                 tracing::error!(%error, "non-accept mode: nftables change failed");

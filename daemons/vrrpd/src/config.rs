@@ -244,7 +244,8 @@ impl<'de> Deserialize<'de> for VrrpdConfig {
                 ),
                 notify: raw.notify.map(|command| command.0),
                 drain_timeout: Duration::from_millis(
-                    raw.drain_timeout_ms.map_or(DEFAULT_DRAIN_TIMEOUT_MS, |timeout| timeout.0),
+                    raw.drain_timeout_ms
+                        .map_or(DEFAULT_DRAIN_TIMEOUT_MS, |timeout| timeout.0),
                 ),
                 handover_idle: Duration::from_millis(
                     raw.handover_idle_ms.map_or(DEFAULT_HANDOVER_IDLE_MS, |idle| idle.0),

@@ -3,8 +3,8 @@
 //!
 //! | endpoint | answer |
 //! |---|---|
-//! | `GET /vrrp[?vrid=N]` | `{"instances": [...], "trackers": [...], "sync_groups": [...], "io": {...}, "hooks": {...}, "drained": bool}`; with `vrid`, only the instances of that VRID (404 when none) |
-//! | `POST /vrrp/drain` `{"drain": true\|false}` | every instance at priority 1 (peers take the VIPs over), or back to its own: `{"drained": bool, "instances": [{name, vrid, state, effective_priority}]}` |
+//! | `GET /vrrp[?vrid=N]` | `{"instances": [...], "trackers": [...], "sync_groups": [...], "io": {...}, "hooks": {...}, "drained": bool, ...}`; with `vrid`, only the instances of that VRID (404 when none) |
+//! | `POST /vrrp/drain` `{"drain": true\|false}` | every instance at priority 1 (peers take the VIPs over and hand this node's connections back), or back to its own: `{"drained": bool, "instances": [{name, vrid, state, effective_priority}]}` |
 
 use okapi_runtime::control::{ApiError, Forwarded, Request as HttpRequest, Router};
 use tokio::sync::mpsc;

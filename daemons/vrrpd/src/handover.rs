@@ -63,7 +63,12 @@ pub struct Handover {
 impl Handover {
     /// Installs the forwarding for `spec` (interface `ifindex`) towards `from`; `None` when
     /// the instance has no announce address of `from`'s family.
-    pub async fn start(spec: &InstanceSpec, ifindex: u32, from: IpAddr, now: Instant) -> Result<Option<Handover>, String> {
+    pub async fn start(
+        spec: &InstanceSpec,
+        ifindex: u32,
+        from: IpAddr,
+        now: Instant,
+    ) -> Result<Option<Handover>, String> {
         let vips: Vec<IpAddr> = spec
             .announce_addresses
             .iter()
@@ -118,7 +123,9 @@ impl Handover {
     }
 
     pub async fn stop(self) -> Result<(), String> {
-        nft::run(&format!("delete table netdev {}\n", self.table)).await.map(drop)
+        nft::run(&format!("delete table netdev {}\n", self.table))
+            .await
+            .map(drop)
     }
 
     pub fn view(&self, now: Instant) -> Value {
@@ -136,7 +143,10 @@ impl Handover {
 pub async fn remove_leftovers() -> Result<usize, String> {
     let text = nft::query(&["list", "tables", "netdev"]).await?;
     let mut removed = 0;
-    for name in text.lines().filter_map(|line| line.trim().strip_prefix("table netdev ")) {
+    for name in text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("table netdev "))
+    {
         if name.starts_with(TABLE_PREFIX) {
             nft::run(&format!("delete table netdev {name}\n")).await?;
             removed += 1;
@@ -171,7 +181,10 @@ fn table_script(table: &str, interface: &str, from: IpAddr, vips: &[IpAddr], loc
         vips = vips.join(", "),
     );
     for chunk in local.chunks(1_000) {
-        script.push_str(&format!("add element netdev {table} local {{ {} }}\n", chunk.join(", ")));
+        script.push_str(&format!(
+            "add element netdev {table} local {{ {} }}\n",
+            chunk.join(", ")
+        ));
     }
     script
 }
@@ -204,8 +217,16 @@ mod tests {
         assert!(script.contains("set vips { type ipv4_addr; elements = { 203.0.113.10 }; }"));
         assert!(script.contains("hook ingress device \"eth1\""));
         assert!(script.contains("fwd ip to 10.0.1.11 device \"eth1\""));
-        assert!(script.ends_with("add element netdev okapi_vrrpd_handover_3_1_4 local { 198.51.100.2 . 40000 . 203.0.113.10 . 80 }\n"));
-        let script6 = table_script("t", "eth1", "fe80::1".parse().unwrap(), &["2001:db8::10".parse().unwrap()], &[]);
+        assert!(script.ends_with(
+            "add element netdev okapi_vrrpd_handover_3_1_4 local { 198.51.100.2 . 40000 . 203.0.113.10 . 80 }\n"
+        ));
+        let script6 = table_script(
+            "t",
+            "eth1",
+            "fe80::1".parse().unwrap(),
+            &["2001:db8::10".parse().unwrap()],
+            &[],
+        );
         assert!(script6.contains("ip6 daddr @vips tcp flags & (syn | ack) == syn add @local { ip6 saddr . tcp sport . ip6 daddr . tcp dport } accept"));
         assert!(script6.contains("fwd ip6 to fe80::1"));
         assert!(!script6.contains("add element"));

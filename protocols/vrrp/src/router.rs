@@ -135,7 +135,9 @@ pub enum Output {
     /// lower priority, until the Master_Down_Timer fired (§6.4.2). Connections it accepted
     /// may still be in flight; emitted before `Announce`, so that the daemon can prepare for
     /// their packets before the traffic moves.
-    Handover { from: IpAddr },
+    Handover {
+        from: IpAddr,
+    },
     Transition {
         from: State,
         to: State,

@@ -181,6 +181,38 @@ fn block(instance: &Value, detail: bool) -> String {
     for address in addresses {
         line(&mut out, "..................................", text(address));
     }
+    let announce = list(instance, "announce_addresses");
+    if !announce.is_empty() {
+        let announced = instance.get("announced").and_then(Value::as_bool) == Some(true);
+        line(
+            &mut out,
+            "Announce Addresses",
+            format!(
+                "{}{}",
+                announce.iter().map(text).collect::<Vec<_>>().join(", "),
+                if announced { " (present)" } else { " (withdrawn)" }
+            ),
+        );
+    }
+    if let Some(open) = u64_field(instance, "drain_serving_connections") {
+        line(
+            &mut out,
+            "Drain",
+            format!("serving {open} open connection(s) before releasing the announce addresses"),
+        );
+    }
+    if let Some(handover) = instance.get("handover").filter(|handover| handover.is_object()) {
+        line(
+            &mut out,
+            "Handover",
+            format!(
+                "forwarding the connections of {} to it: {} packets, idle {:.1} s",
+                shown(handover, "from"),
+                shown(handover, "forwarded_packets"),
+                handover.get("idle_seconds").and_then(Value::as_f64).unwrap_or(f64::NAN)
+            ),
+        );
+    }
     let trackers = list(instance, "trackers");
     if !trackers.is_empty() {
         line(&mut out, "Trackers", trackers.len());
@@ -257,7 +289,8 @@ pub fn drain(answer: &Value) -> String {
     let instances = list(answer, "instances");
     let mut out = match drained {
         Some(true) => format!(
-            "Drained: {} instance(s) at priority 1; their peers take the VIPs over.\n",
+            "Drained: {} instance(s) at priority 1; their peers take the VIPs over and hand the \
+             connections open here back to this node until they end.\n",
             instances.len()
         ),
         Some(false) => format!(
@@ -390,6 +423,34 @@ mod tests {
         answer["drained"] = serde_json::json!(true);
         assert!(instances(&answer, false).starts_with("This node is drained"));
         assert!(!instances(&sample(), false).starts_with("This node is drained"));
+    }
+
+    #[test]
+    fn drain_and_handover_show_in_the_block() {
+        let mut answer = sample();
+        let instance = &mut answer["instances"][0];
+        instance["announce_addresses"] = json!(["198.51.100.10/32"]);
+        instance["announced"] = json!(true);
+        instance["drain_serving_connections"] = json!(3);
+        instance["handover"] = json!({"from": "10.0.0.2", "forwarded_packets": 181, "idle_seconds": 0.5});
+        let text = instances(&answer, false);
+        assert!(
+            text.contains(
+                " Announce Addresses                      198.51.100.10/32 (present)
+"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("serving 3 open connection(s)"), "{text}");
+        assert!(
+            text.contains("forwarding the connections of 10.0.0.2 to it: 181 packets, idle 0.5 s"),
+            "{text}"
+        );
+        let plain = instances(&sample(), false);
+        assert!(
+            !plain.contains("Announce") && !plain.contains("Drain") && !plain.contains("Handover"),
+            "{plain}"
+        );
     }
 
     #[test]

@@ -67,7 +67,12 @@ impl Daemon {
         if instance.state() == State::Master {
             return;
         }
-        let addresses: Vec<IpAddr> = instance.spec.announce_addresses.iter().map(|(address, _)| *address).collect();
+        let addresses: Vec<IpAddr> = instance
+            .spec
+            .announce_addresses
+            .iter()
+            .map(|(address, _)| *address)
+            .collect();
         let open = match tcp_table::connections_on(&addresses) {
             Ok(connections) => connections.iter().filter(|connection| connection.is_open()).count(),
             Err(error) => {

@@ -103,19 +103,28 @@ fn rfc5798_6_4_2_a_silent_or_resigning_master_is_no_handover() {
     let (mut harness, _) = Harness::started(v3(100));
     harness.receive(ms(1000), PEER, advert(V3, 150, 100));
     let due = harness.deadline().expect("timer");
-    assert_eq!(kinds(&harness.at(due, Input::Tick)), ["send", "add", "announce", "transition"]);
+    assert_eq!(
+        kinds(&harness.at(due, Input::Tick)),
+        ["send", "add", "announce", "transition"]
+    );
     // Outranked once, then a priority-0 advert (it resigned, e.g. its tracker failed).
     let (mut harness, _) = Harness::started(v3(100));
     harness.receive(ms(1000), PEER, advert(V3, 50, 100));
     harness.receive(ms(1100), PEER, advert(V3, 0, 100));
     let due = harness.deadline().expect("Skew_Time");
-    assert_eq!(kinds(&harness.at(due, Input::Tick)), ["send", "add", "announce", "transition"]);
+    assert_eq!(
+        kinds(&harness.at(due, Input::Tick)),
+        ["send", "add", "announce", "transition"]
+    );
     // Outranked, then a higher-priority advert reset the timer: that master is the one alive.
     let (mut harness, _) = Harness::started(v3(100));
     harness.receive(ms(1000), PEER, advert(V3, 50, 100));
     harness.receive(ms(1100), "192.0.2.3", advert(V3, 200, 100));
     let due = harness.deadline().expect("timer");
-    assert_eq!(kinds(&harness.at(due, Input::Tick)), ["send", "add", "announce", "transition"]);
+    assert_eq!(
+        kinds(&harness.at(due, Input::Tick)),
+        ["send", "add", "announce", "transition"]
+    );
 }
 
 #[test]
