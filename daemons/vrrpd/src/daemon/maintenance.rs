@@ -157,6 +157,15 @@ impl Daemon {
         match handover::remove_leftovers().await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "removed handover tables left from an earlier run"),
+            // Without announce addresses there is no handover to miss: no need for nft.
+            Err(error)
+                if self
+                    .instances
+                    .iter()
+                    .all(|instance| instance.spec.announce_addresses.is_empty()) =>
+            {
+                tracing::debug!(%error, "cannot look for handover tables left from an earlier run");
+            }
             Err(error) => tracing::warn!(%error, "cannot look for handover tables left from an earlier run"),
         }
     }
