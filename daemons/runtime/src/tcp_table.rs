@@ -4,6 +4,8 @@
 //!
 //! Each line: `sl local rem st ...`, addresses as hex words in the kernel's byte order
 //! (`0100007F:1F90` is 127.0.0.1:8080 on a little-endian host), the state as a hex number.
+//! A dual-stack listener (HAProxy `v4v6`, nginx `ipv6only=off`) has its IPv4 connections in
+//! `/proc/net/tcp6` as `::ffff:a.b.c.d`: they are read as the IPv4 addresses they are.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -29,12 +31,16 @@ impl TcpConnection {
     }
 }
 
-/// The connections (every state but LISTEN) whose local address is one of `addresses`.
-pub fn connections_on(addresses: &[IpAddr]) -> io::Result<Vec<TcpConnection>> {
+/// The connections (every state but LISTEN) whose local address is within one of
+/// `prefixes` (address, length).
+pub fn connections_on(prefixes: &[(IpAddr, u8)]) -> io::Result<Vec<TcpConnection>> {
     let mut found = Vec::new();
-    let wants_v4 = addresses.iter().any(IpAddr::is_ipv4);
-    let wants_v6 = addresses.iter().any(IpAddr::is_ipv6);
-    for (path, wanted) in [("/proc/net/tcp", wants_v4), ("/proc/net/tcp6", wants_v6)] {
+    if prefixes.is_empty() {
+        return Ok(found);
+    }
+    // IPv4 connections may be in either file (see the module comment).
+    let wants_v4 = prefixes.iter().any(|(address, _)| address.is_ipv4());
+    for (path, wanted) in [("/proc/net/tcp", wants_v4), ("/proc/net/tcp6", true)] {
         if !wanted {
             continue;
         }
@@ -44,7 +50,11 @@ pub fn connections_on(addresses: &[IpAddr]) -> io::Result<Vec<TcpConnection>> {
             Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
             Err(error) => return Err(error),
         };
-        found.extend(parse(&text).filter(|connection| addresses.contains(&connection.local.ip())));
+        found.extend(parse(&text).filter(|connection| {
+            prefixes
+                .iter()
+                .any(|(prefix, len)| contains(*prefix, *len, connection.local.ip()))
+        }));
     }
     Ok(found)
 }
@@ -62,6 +72,21 @@ fn parse_line(line: &str) -> Option<TcpConnection> {
     (state != TCP_LISTEN).then_some(TcpConnection { local, remote, state })
 }
 
+/// `address` is within `prefix/len`.
+pub fn contains(prefix: IpAddr, len: u8, address: IpAddr) -> bool {
+    match (prefix, address) {
+        (IpAddr::V4(prefix), IpAddr::V4(address)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(len.min(32))).unwrap_or(0);
+            u32::from(prefix) & mask == u32::from(address) & mask
+        }
+        (IpAddr::V6(prefix), IpAddr::V6(address)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(len.min(128))).unwrap_or(0);
+            u128::from(prefix) & mask == u128::from(address) & mask
+        }
+        _ => false,
+    }
+}
+
 fn parse_endpoint(text: &str) -> Option<SocketAddr> {
     let (address, port) = text.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
@@ -72,7 +97,8 @@ fn parse_endpoint(text: &str) -> Option<SocketAddr> {
             for (index, chunk) in bytes.chunks_exact_mut(4).enumerate() {
                 chunk.copy_from_slice(&word(address.get(index * 8..index * 8 + 8)?)?);
             }
-            IpAddr::V6(Ipv6Addr::from(bytes))
+            let address = Ipv6Addr::from(bytes);
+            address.to_ipv4_mapped().map_or(IpAddr::V6(address), IpAddr::V4)
         }
         _ => return None,
     };
@@ -148,6 +174,33 @@ mod tests {
     }
 
     #[test]
+    fn mapped_ipv4_in_the_ipv6_table_is_ipv4() {
+        let vip: Ipv6Addr = "::ffff:203.0.113.10".parse().unwrap();
+        let client: Ipv6Addr = "::ffff:198.51.100.2".parse().unwrap();
+        let text = format!(
+            "header\n   0: {}:0050 {}:9C40 01 0:0 0:0 0 0 0 3 1\n",
+            hex6(vip),
+            hex6(client)
+        );
+        let found: Vec<TcpConnection> = parse(&text).collect();
+        assert_eq!(found[0].local, "203.0.113.10:80".parse().unwrap());
+        assert_eq!(found[0].remote, "198.51.100.2:40000".parse().unwrap());
+    }
+
+    #[test]
+    fn prefixes_contain_their_addresses() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(contains(ip("203.0.113.0"), 24, ip("203.0.113.10")));
+        assert!(!contains(ip("203.0.113.0"), 24, ip("203.0.114.10")));
+        assert!(contains(ip("203.0.113.10"), 32, ip("203.0.113.10")));
+        assert!(!contains(ip("203.0.113.10"), 32, ip("203.0.113.11")));
+        assert!(contains(ip("0.0.0.0"), 0, ip("192.0.2.1")));
+        assert!(contains(ip("2001:db8::"), 64, ip("2001:db8::10")));
+        assert!(!contains(ip("2001:db8::10"), 128, ip("2001:db8::11")));
+        assert!(!contains(ip("2001:db8::"), 64, ip("203.0.113.10")));
+    }
+
+    #[test]
     fn malformed_lines_are_skipped() {
         let text = "header\n 0: 0100007F 00000000:0000 01\n 1: 0100007F:ZZZZ 00000000:0000 01\n 2: 01:0050 00000000:0000 01\n 3: 0100007F:0050 00000000:0000 1FF\n";
         assert_eq!(parse(text).count(), 0);
@@ -156,6 +209,6 @@ mod tests {
     #[test]
     fn this_hosts_table_reads() {
         // Whatever the namespace holds, reading it must work (both files exist on Linux).
-        connections_on(&[IpAddr::V4(Ipv4Addr::LOCALHOST)]).expect("/proc/net/tcp");
+        connections_on(&[(IpAddr::V4(Ipv4Addr::LOCALHOST), 32)]).expect("/proc/net/tcp");
     }
 }

@@ -7,7 +7,7 @@
 //! garp-interval-ms = 10          # spacing of those
 //! notify = "/etc/okapi/notify.sh"   # default hook for every instance
 //! drain-timeout-ms = 60000       # a drained node serves its open connections this long at most
-//! handover-idle-ms = 30000       # a new Master forwards the old one's connections until idle
+//! handover-idle-ms = 60000       # a new Master forwards the old one's connections until idle
 //!
 //! [[vrrp.tracker]]               # exactly one of http, interface, exec
 //! name = "haproxy"
@@ -55,7 +55,9 @@ pub const DEFAULT_FALL: u64 = 2;
 pub const DEFAULT_DRAIN_TIMEOUT_MS: u64 = 60_000;
 /// How long a Master that preempted a live one keeps forwarding packets of connections it
 /// does not know to the old one, counted from the last such packet.
-pub const DEFAULT_HANDOVER_IDLE_MS: u64 = 30_000;
+/// As long as the drain timeout: a drained node's idle keep-alive connection must not lose
+/// its forwarding while that node still serves it.
+pub const DEFAULT_HANDOVER_IDLE_MS: u64 = 60_000;
 /// Names of instances, trackers and groups: shown in the shell and passed to hooks.
 const MAX_NAME: usize = 64;
 

@@ -234,7 +234,11 @@ impl Instance {
                 ),
             );
             map.insert("announced".into(), json!(self.announced));
-            map.insert("drain_serving_connections".into(), json!(self.drain_serving));
+            // A drained Master serves everything until preempted: only shown after.
+            map.insert(
+                "drain_serving_connections".into(),
+                json!(self.drain_serving.filter(|_| self.state != State::Master)),
+            );
             map.insert(
                 "handover".into(),
                 self.handover

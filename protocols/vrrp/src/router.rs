@@ -118,8 +118,8 @@ pub enum Input {
     ForceBackup(String),
 }
 
-/// What the daemon must do, in order. Becoming Master: `Send`, `AddAddresses`, `Handover`
-/// (when a live master was preempted), `Announce`, `Transition`. Leaving Master: `Send` (priority 0, when the RFC or keepalived says so),
+/// What the daemon must do, in order. Becoming Master: `Handover` (when a live master was
+/// preempted), `Send`, `AddAddresses`, `Announce`, `Transition`. Leaving Master: `Send` (priority 0, when the RFC or keepalived says so),
 /// `RemoveAddresses`, `Transition`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -131,10 +131,11 @@ pub enum Output {
     RemoveAddresses,
     /// Send gratuitous ARP / unsolicited NA for every VIP (the daemon repeats per its config).
     Announce,
-    /// This router preempted a master that is still alive: `from` kept advertising, with a
+    /// This router preempts a master that is still alive: `from` kept advertising, with a
     /// lower priority, until the Master_Down_Timer fired (§6.4.2). Connections it accepted
-    /// may still be in flight; emitted before `Announce`, so that the daemon can prepare for
-    /// their packets before the traffic moves.
+    /// may still be in flight; emitted first, before the advert (whose source MAC, with a
+    /// virtual MAC, already moves the traffic on a switch) and the announcements, so that the
+    /// daemon can prepare for their packets before the traffic moves.
     Handover {
         from: IpAddr,
     },
@@ -605,11 +606,11 @@ impl VirtualRouter {
     }
 
     fn become_master(&mut self, reason: &str, now: Instant, out: &mut Vec<Output>) {
-        self.send_advertisement(self.effective_priority(), out);
-        out.push(Output::AddAddresses);
         if let Some(from) = self.outranked_master.take() {
             out.push(Output::Handover { from });
         }
+        self.send_advertisement(self.effective_priority(), out);
+        out.push(Output::AddAddresses);
         out.push(Output::Announce);
         self.master_down_timer = None;
         self.preempt_allowed_at = None;

@@ -50,6 +50,12 @@ impl Daemon {
                         .collect();
                     let interface = instance.spec.announce_interface.clone();
                     self.delete_addresses(&interface, &dropped).await;
+                    // A handover forwards for the addresses it started with.
+                    if instance.spec.announce_addresses != spec.announce_addresses
+                        && let Some(handover) = instance.handover.take()
+                    {
+                        self.remove_handover_table(handover.table().to_string()).await;
+                    }
                     instance.spec = spec;
                     kept.push(instance);
                 }

@@ -63,7 +63,7 @@ const QUIET_REJECTS: &[&str] = &["unknown-vrid", "own-advert"];
 /// not spin the loop).
 const RECEIVE_ERRORS_BEFORE_PAUSE: u64 = 100;
 /// How often a drained node counts the connections it still serves, and a handover reads
-/// its counter (nothing is done when neither is under way).
+/// its counter, in a task of their own (nothing is done when neither is under way).
 const MAINTENANCE_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Socket-level counters and refusals the routers do not see, under `io` in `GET /vrrp`.
@@ -111,6 +111,11 @@ struct Daemon {
     drained: bool,
     /// When the drain began (`drain-timeout-ms` counts from it).
     drained_at: Option<Instant>,
+    /// Where surveys report (see `maintenance`); one runs at a time.
+    surveys: mpsc::Sender<maintenance::Survey>,
+    survey_running: bool,
+    /// Handover tables whose removal failed: retried by the surveys.
+    stale_handover_tables: Vec<String>,
 }
 
 pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
@@ -140,6 +145,7 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
         }
     };
     let (reports, mut report_rx) = mpsc::channel::<Report>(REPORT_QUEUE);
+    let (surveys, mut survey_rx) = mpsc::channel::<maintenance::Survey>(1);
     let now = Instant::now();
     let mut daemon = Daemon {
         config: context.config.clone(),
@@ -162,6 +168,9 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
         accept: AcceptFilter::default(),
         drained: false,
         drained_at: None,
+        surveys,
+        survey_running: false,
+        stale_handover_tables: Vec::new(),
     };
     daemon.start_trackers();
     for spec in daemon.config.instances.clone() {
@@ -238,7 +247,8 @@ pub async fn run(mut context: Context<VrrpdConfig>) -> Result<(), String> {
                 Err(error) => daemon.receive_error(error).await,
             },
             Some(report) = report_rx.recv() => daemon.tracker_report(report).await,
-            _ = maintenance.tick() => daemon.maintenance().await,
+            _ = maintenance.tick() => daemon.maintenance(),
+            Some(survey) = survey_rx.recv() => daemon.apply_survey(survey).await,
             event = events.recv(), if watching => match event {
                 Some(event) => daemon.netlink_event(event).await,
                 None => {
@@ -414,7 +424,7 @@ impl Daemon {
                         burst.abort();
                     }
                     if from == State::Master {
-                        self.stop_handover(index, "left Master").await;
+                        self.left_master(index).await;
                     }
                     self.pending_transitions.push((index, from, to, reason));
                 }

@@ -82,10 +82,10 @@ fn rfc5798_6_4_2_backup_preempt_discards_lower_priority() {
 }
 
 #[test]
-fn rfc5798_6_4_2_preempting_a_live_master_reports_a_handover_before_announcing() {
+fn rfc5798_6_4_2_preempting_a_live_master_reports_a_handover_first() {
     // The master keeps advertising at a lower priority (a drain): its adverts are discarded,
-    // the Master_Down_Timer fires, and the new Master names the old one before its
-    // gratuitous ARPs move the traffic.
+    // the Master_Down_Timer fires, and the new Master names the old one before its advert
+    // and its gratuitous ARPs move the traffic.
     let (mut harness, _) = Harness::started(v3(100));
     harness.receive(ms(1000), PEER, advert(V3, 150, 100));
     harness.receive(ms(2000), PEER, advert(V3, 1, 100));
@@ -93,7 +93,7 @@ fn rfc5798_6_4_2_preempting_a_live_master_reports_a_handover_before_announcing()
     let due = harness.deadline().expect("Master_Down_Timer");
     assert_eq!(due, ms(1000) + ns(3_609_375_000), "set by the last accepted advert");
     let out = harness.at(due, Input::Tick);
-    assert_eq!(kinds(&out), ["send", "add", "handover", "announce", "transition"]);
+    assert_eq!(kinds(&out), ["handover", "send", "add", "announce", "transition"]);
     assert!(out.contains(&Output::Handover { from: ip(PEER) }));
 }
 
