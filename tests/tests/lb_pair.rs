@@ -9,6 +9,7 @@
 //! | `master_node_crashed` | every process of lb1 killed, its links down | outage < 1 s |
 //! | `master_uplink_down` | lb1's edge link down | outage < 1 s |
 //! | `drain_moves_traffic_without_a_failed_request` | `okapi drain` then `okapi undrain` on lb1 | no failed request, new connections and kept-alive ones across each move; lb1 keeps the VIP until its last connection closed |
+//! | `drain_with_a_virtual_mac_moves_traffic_without_a_failed_request` | the same with `vmac = true` | the same |
 //! | `a_failing_balancer_never_attracts_traffic` | lb2 crashed, then lb1's web servers stop | lb1 lets the VIP go and the upstream's route to it is withdrawn |
 //!
 //! Each test prints the outage the client saw.
@@ -176,71 +177,125 @@ fn drain_moves_traffic_without_a_failed_request() {
     run_in_lab(
         "lb_pair::drain_moves_traffic_without_a_failed_request",
         LAB,
+        drain_and_undrain,
+    );
+}
+
+/// The same with the VRRP address on a virtual MAC (`vmac = true`, keepalived's
+/// `use_vmac`): the new master's first advert, sent from that MAC, already moves the traffic
+/// on the bridge, so the handover must be in place before it.
+#[test]
+fn drain_with_a_virtual_mac_moves_traffic_without_a_failed_request() {
+    let Some(lab) = vmac_variant() else {
+        return;
+    };
+    run_in_lab(
+        "lb_pair::drain_with_a_virtual_mac_moves_traffic_without_a_failed_request",
+        lab.to_str().unwrap_or_default(),
         |lab, started| {
-            wait_ready(lab, started);
-            let url = format!("http://{VIP}/");
-            // A new connection every 10 ms through both moves, and one kept-alive connection
-            // across each move: the first lives on lb1 when lb2 takes over, the second on lb2
-            // when lb1 takes back.
-            let fresh = http_probe(lab, "client", &url, 8.0);
-            let across_drain = http_probe_keep_alive(lab, "client", &url, 2.5);
-            std::thread::sleep(Duration::from_millis(500));
-
-            let drained_at = Instant::now();
-            let text = shell(lab, "lb1", "drain");
-            assert!(text.starts_with("Drained"), "{text}");
-            wait_state(lab, "lb2", "Master");
-            wait_state(lab, "lb1", "Backup");
-            println!("drain: lb2 Master {} after `okapi drain` on lb1", secs(drained_at));
-            // lb2 forwards what it does not know to lb1, which keeps the VIP (and its
-            // announcement) while it still serves the kept-alive connection.
-            let handover = handover_of(lab, "lb2");
-            assert_eq!(handover["from"], "10.0.1.11", "{handover}");
-            assert!(has_vip(lab, "lb1"), "a drained lb1 with an open connection keeps {VIP}");
-            let kept = http_probe_result(across_drain);
-            let closed_at = Instant::now();
-            println!("kept-alive connection across the drain: {kept}");
-            assert_eq!(kept["failed"], 0, "the connection open at the drain: {kept}");
-            assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
-            wait_for(&format!("lb1 to release {VIP}"), LIMIT, || {
-                if has_vip(lab, "lb1") {
-                    Err("still on lo".into())
-                } else {
-                    Ok(())
-                }
-            });
-            println!(
-                "lb1 released {VIP} {} after its last connection closed",
-                secs(closed_at)
-            );
-            let forwarded = handover_of(lab, "lb2")["forwarded_packets"].as_u64().unwrap_or(0);
-            assert!(
-                forwarded > 0,
-                "lb2 forwarded the kept-alive connection's packets to lb1"
-            );
-            println!("lb2 forwarded {forwarded} packets of lb1's connections to it");
-
-            let across_undrain = http_probe_keep_alive(lab, "client", &url, 2.0);
-            std::thread::sleep(Duration::from_millis(500));
-            let undrained_at = Instant::now();
-            shell(lab, "lb1", "undrain");
-            wait_state(lab, "lb1", "Master");
-            wait_state(lab, "lb2", "Backup");
-            println!("undrain: lb1 Master again {} after `okapi undrain`", secs(undrained_at));
-            assert_eq!(handover_of(lab, "lb1")["from"], "10.0.1.12");
-            let kept = http_probe_result(across_undrain);
-            println!("kept-alive connection across the undrain: {kept}");
-            assert_eq!(kept["failed"], 0, "the connection open at the undrain: {kept}");
-            assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
-
-            let result = http_probe_result(fresh);
-            println!(
-                "new connections through drain and undrain: {} requests, {} failed",
-                result["sent"], result["failed"]
-            );
-            assert_eq!(result["failed"], 0, "no request may fail: {result}");
+            drain_and_undrain(lab, started);
+            let vrrp = daemon_get(lab, "lb1", "vrrp", "/vrrp").expect("vrrp");
+            assert_eq!(vrrp["instances"][0]["vmac"], "vrrp.1", "{vrrp}");
         },
     );
+}
+
+/// `okapi drain` then `okapi undrain` on lb1 while the client asks: no request fails.
+fn drain_and_undrain(lab: &LabUnderTest, started: Instant) {
+    wait_ready(lab, started);
+    let url = format!("http://{VIP}/");
+    // A new connection every 10 ms through both moves, and one kept-alive connection
+    // across each move: the first lives on lb1 when lb2 takes over, the second on lb2
+    // when lb1 takes back.
+    let fresh = http_probe(lab, "client", &url, 8.0);
+    let across_drain = http_probe_keep_alive(lab, "client", &url, 2.5);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let drained_at = Instant::now();
+    let text = shell(lab, "lb1", "drain");
+    assert!(text.starts_with("Drained"), "{text}");
+    wait_state(lab, "lb2", "Master");
+    wait_state(lab, "lb1", "Backup");
+    println!("drain: lb2 Master {} after `okapi drain` on lb1", secs(drained_at));
+    // lb2 forwards what it does not know to lb1, which keeps the VIP (and its
+    // announcement) while it still serves the kept-alive connection.
+    let handover = handover_of(lab, "lb2");
+    assert_eq!(handover["from"], "10.0.1.11", "{handover}");
+    assert!(has_vip(lab, "lb1"), "a drained lb1 with an open connection keeps {VIP}");
+    let kept = http_probe_result(across_drain);
+    let closed_at = Instant::now();
+    println!("kept-alive connection across the drain: {kept}");
+    assert_eq!(kept["failed"], 0, "the connection open at the drain: {kept}");
+    assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
+    wait_for(&format!("lb1 to release {VIP}"), LIMIT, || {
+        if has_vip(lab, "lb1") {
+            Err("still on lo".into())
+        } else {
+            Ok(())
+        }
+    });
+    println!(
+        "lb1 released {VIP} {} after its last connection closed",
+        secs(closed_at)
+    );
+    let forwarded = handover_of(lab, "lb2")["forwarded_packets"].as_u64().unwrap_or(0);
+    assert!(
+        forwarded > 0,
+        "lb2 forwarded the kept-alive connection's packets to lb1"
+    );
+    println!("lb2 forwarded {forwarded} packets of lb1's connections to it");
+
+    let across_undrain = http_probe_keep_alive(lab, "client", &url, 2.0);
+    std::thread::sleep(Duration::from_millis(500));
+    let undrained_at = Instant::now();
+    shell(lab, "lb1", "undrain");
+    wait_state(lab, "lb1", "Master");
+    wait_state(lab, "lb2", "Backup");
+    println!("undrain: lb1 Master again {} after `okapi undrain`", secs(undrained_at));
+    assert_eq!(handover_of(lab, "lb1")["from"], "10.0.1.12");
+    let kept = http_probe_result(across_undrain);
+    println!("kept-alive connection across the undrain: {kept}");
+    assert_eq!(kept["failed"], 0, "the connection open at the undrain: {kept}");
+    assert_eq!(kept["connections"], 1, "one connection, never reset: {kept}");
+
+    let result = http_probe_result(fresh);
+    println!(
+        "new connections through drain and undrain: {} requests, {} failed",
+        result["sent"], result["failed"]
+    );
+    assert_eq!(result["failed"], 0, "no request may fail: {result}");
+}
+
+/// lb-pair with `vmac = true` on both balancers, written under the test's temporary
+/// directory (the topology's files copied, the two okapi.toml patched); `None` when it
+/// cannot be written.
+fn vmac_variant() -> Option<std::path::PathBuf> {
+    let source = okapi_tests::topology("");
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lb-pair-vmac");
+    let copy = |from: &str, edit: &dyn Fn(String) -> String| -> std::io::Result<()> {
+        let path = target.join(from);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, edit(std::fs::read_to_string(source.join(from))?))
+    };
+    let same = |text: String| text;
+    let vmac = |text: String| text.replace("vrid = 1\n", "vrid = 1\nvmac = true\n");
+    let renamed = |text: String| text.replace("name: lb-pair\n", "name: lb-pair-vmac\n");
+    let written = copy("lb-pair.clab.yml", &renamed)
+        .and_then(|()| copy("vrrp-notify.sh", &same))
+        .and_then(|()| copy("lb-pair/haproxy.cfg", &same))
+        .and_then(|()| copy("lb-pair/upstream/daemons", &same))
+        .and_then(|()| copy("lb-pair/upstream/frr.conf", &same))
+        .and_then(|()| copy("lb-pair/lb1/okapi.toml", &vmac))
+        .and_then(|()| copy("lb-pair/lb2/okapi.toml", &vmac));
+    match written {
+        Ok(()) => Some(target.join("lb-pair.clab.yml")),
+        Err(error) => {
+            eprintln!("skipped: cannot write the vmac variant of lb-pair: {error}");
+            None
+        }
+    }
 }
 
 /// The handover `node`'s instance is making (null when none).
