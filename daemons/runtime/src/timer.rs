@@ -6,27 +6,18 @@
 //! one that misses it at 10 ms adverts (Master_Down_Interval 36.1 ms). [`PreciseTimer`] is a
 //! Linux timerfd on CLOCK_MONOTONIC (the clock of [`std::time::Instant`]) armed with the exact
 //! remaining time and awaited through the tokio reactor.
-//!
-//! A daemon sleeps until its earliest deadline, and a VRRP backup pushes that deadline later
-//! with each advert it receives (100 a second per instance at 10 ms adverts). Re-arming the
-//! timerfd each time costs two system calls; instead, a timer armed for an earlier instant
-//! that is still to come stays armed, and when it fires before the deadline asked for, it is
-//! armed again for the rest. The wake-up is as exact, with a fraction of the calls.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-/// One timerfd.
+/// One timerfd; each [`PreciseTimer::sleep_until`] re-arms it.
 #[derive(Debug)]
 pub struct PreciseTimer {
     fd: AsyncFd<OwnedFd>,
-    /// When the timerfd fires, if it is armed and has not been read since.
-    armed: Mutex<Option<Instant>>,
 }
 
 impl PreciseTimer {
@@ -43,43 +34,16 @@ impl PreciseTimer {
         // SAFETY: the OwnedFd owns the descriptor and the AsyncFd owns the OwnedFd: the
         // descriptor stays open as long as it is registered.
         let fd = unsafe { AsyncFd::register_with_interest(owned, Interest::READABLE) }?;
-        Ok(PreciseTimer {
-            fd,
-            armed: Mutex::new(None),
-        })
+        Ok(PreciseTimer { fd })
     }
 
     /// Returns at `deadline` (at once when it has passed). Cancel-safe: dropping the future
-    /// leaves the timer armed; the next call keeps it when it fires no later than that
-    /// call's deadline, and re-arms it otherwise.
+    /// leaves the timer armed, and the next call re-arms it.
     pub async fn sleep_until(&self, deadline: Instant) -> io::Result<()> {
-        loop {
-            let now = Instant::now();
-            if deadline <= now {
-                return Ok(());
-            }
-            let armed = *self.armed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let keep = armed.is_some_and(|at| at > now && at <= deadline);
-            if !keep {
-                self.arm(deadline, now)?;
-            }
-            loop {
-                let mut guard = self.fd.readable().await?;
-                match read_expirations(self.fd.get_ref()) {
-                    Ok(_) => break,
-                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => guard.clear_ready(),
-                    Err(error) => return Err(error),
-                }
-            }
-            // Fired (at `deadline`, or at an earlier instant it was kept for: then the loop
-            // arms it for the rest).
-            *self.armed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        let now = Instant::now();
+        if deadline <= now {
+            return Ok(());
         }
-    }
-
-    /// Arms the timerfd to fire at `deadline` (after `now`), reading away an expiration an
-    /// earlier, abandoned sleep left.
-    fn arm(&self, deadline: Instant, now: Instant) -> io::Result<()> {
         self.drain();
         let remaining = deadline - now;
         let value = libc::itimerspec {
@@ -96,8 +60,14 @@ impl PreciseTimer {
         if set < 0 {
             return Err(io::Error::last_os_error());
         }
-        *self.armed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(deadline);
-        Ok(())
+        loop {
+            let mut guard = self.fd.readable().await?;
+            match read_expirations(self.fd.get_ref()) {
+                Ok(_) => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => guard.clear_ready(),
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Reads away an expiration left by an earlier, abandoned sleep.
@@ -139,35 +109,6 @@ mod tests {
         // The median wake-up is well under tokio's 1 ms tick (a loaded CI machine may delay
         // some, not most).
         assert!(lateness[10] < Duration::from_micros(700), "{lateness:?}");
-    }
-
-    #[tokio::test]
-    async fn a_deadline_moved_later_still_wakes_at_it() {
-        // What a VRRP backup does: each advert pushes the deadline later, and the sleep for
-        // the old one is dropped.
-        let timer = PreciseTimer::new().unwrap();
-        let start = Instant::now();
-        for step in 1..=5u32 {
-            let deadline = start + Duration::from_millis(20) + Duration::from_millis(4) * step;
-            let abandoned = tokio::time::timeout(Duration::from_millis(4), timer.sleep_until(deadline)).await;
-            assert!(abandoned.is_err(), "woke before its deadline");
-        }
-        let deadline = start + Duration::from_millis(60);
-        timer.sleep_until(deadline).await.unwrap();
-        let woke = Instant::now();
-        assert!(woke >= deadline, "woke before the deadline");
-        assert!(
-            woke - deadline < Duration::from_millis(20),
-            "woke {:?} late",
-            woke - deadline
-        );
-        // An earlier deadline than the one armed re-arms for it.
-        let later = Instant::now() + Duration::from_millis(200);
-        let abandoned = tokio::time::timeout(Duration::from_millis(2), timer.sleep_until(later)).await;
-        assert!(abandoned.is_err());
-        let sooner = Instant::now() + Duration::from_millis(10);
-        timer.sleep_until(sooner).await.unwrap();
-        assert!(Instant::now() >= sooner && Instant::now() < later);
     }
 
     #[tokio::test]
