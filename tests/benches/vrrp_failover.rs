@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use okapi_tests::vrrp::{crash_keepalived, first_after, last_before, signal};
+use okapi_tests::vrrp::{crash_keepalived, first_after, last_before, signal, write_two_pairs_lab};
 use okapi_tests::{LabUnderTest, daemon_get, device_addresses, device_mac, median, recorded_argv, start_again};
 
 const DEFAULT_RUNS: usize = 10;
@@ -82,45 +82,11 @@ fn write_lab(dir: &Path, interval_ms: u64) -> PathBuf {
         )
         .expect("keepalived config");
     }
-    let topology = format!(
-        r#"name: vrrp-bench
-topology:
-  nodes:
-    lan-o:
-      kind: bridge
-    lan-k:
-      kind: bridge
-    o1:
-      kind: linux
-      image: okapi:latest
-      binds: ["o1.toml:/etc/okapi/okapi.toml:ro"]
-      exec: ["ip address add 192.0.2.1/24 dev eth1"]
-    o2:
-      kind: linux
-      image: okapi:latest
-      binds: ["o2.toml:/etc/okapi/okapi.toml:ro"]
-      exec: ["ip address add 192.0.2.2/24 dev eth1"]
-    k1:
-      kind: linux
-      image: keepalived:2.2
-      binds: ["k1.conf:/etc/keepalived/keepalived.conf:ro"]
-      exec: ["ip address add 192.0.2.11/24 dev eth1"]
-    k2:
-      kind: linux
-      image: keepalived:2.2
-      binds: ["k2.conf:/etc/keepalived/keepalived.conf:ro"]
-      exec: ["ip address add 192.0.2.12/24 dev eth1"]
-  links:
-    - endpoints: ["o1:eth1", "lan-o:o1-eth1"]
-    - endpoints: ["o2:eth1", "lan-o:o2-eth1"]
-    - endpoints: ["k1:eth1", "lan-k:k1-eth1"]
-    - endpoints: ["k2:eth1", "lan-k:k2-eth1"]
-# interval {interval_ms} ms, written by tests/benches/vrrp_failover.rs
-"#
-    );
-    let file = dir.join("vrrp-bench.clab.yml");
-    std::fs::write(&file, topology).expect("topology");
-    file
+    write_two_pairs_lab(
+        dir,
+        "vrrp-bench",
+        &format!("tests/benches/vrrp_failover.rs, interval {interval_ms} ms"),
+    )
 }
 
 fn holds(lab: &LabUnderTest, node: &str) -> bool {

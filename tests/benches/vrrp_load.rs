@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use okapi_tests::vrrp::tshark;
+use okapi_tests::vrrp::{tshark, write_two_pairs_lab};
 use okapi_tests::{LabUnderTest, daemon_get, device_addresses};
 
 const DEFAULT_LOAD_SECONDS: u64 = 120;
@@ -92,43 +92,7 @@ fn write_lab(dir: &Path, instances: u8) -> PathBuf {
         }
         std::fs::write(dir.join(format!("{node}.conf")), config).expect("keepalived config");
     }
-    let topology = r#"name: vrrp-load
-topology:
-  nodes:
-    lan-o:
-      kind: bridge
-    lan-k:
-      kind: bridge
-    o1:
-      kind: linux
-      image: okapi:latest
-      binds: ["o1.toml:/etc/okapi/okapi.toml:ro"]
-      exec: ["ip address add 192.0.2.1/24 dev eth1"]
-    o2:
-      kind: linux
-      image: okapi:latest
-      binds: ["o2.toml:/etc/okapi/okapi.toml:ro"]
-      exec: ["ip address add 192.0.2.2/24 dev eth1"]
-    k1:
-      kind: linux
-      image: keepalived:2.2
-      binds: ["k1.conf:/etc/keepalived/keepalived.conf:ro"]
-      exec: ["ip address add 192.0.2.11/24 dev eth1"]
-    k2:
-      kind: linux
-      image: keepalived:2.2
-      binds: ["k2.conf:/etc/keepalived/keepalived.conf:ro"]
-      exec: ["ip address add 192.0.2.12/24 dev eth1"]
-  links:
-    - endpoints: ["o1:eth1", "lan-o:o1-eth1"]
-    - endpoints: ["o2:eth1", "lan-o:o2-eth1"]
-    - endpoints: ["k1:eth1", "lan-k:k1-eth1"]
-    - endpoints: ["k2:eth1", "lan-k:k2-eth1"]
-# written by tests/benches/vrrp_load.rs
-"#;
-    let file = dir.join("vrrp-load.clab.yml");
-    std::fs::write(&file, topology).expect("topology");
-    file
+    write_two_pairs_lab(dir, "vrrp-load", "tests/benches/vrrp_load.rs")
 }
 
 /// Every VIP on the master and none on the backup; for okapi also the states it reports.

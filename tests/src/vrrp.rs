@@ -1,7 +1,7 @@
 //! Helpers of the VRRP lab tests and benchmarks: signals, keepalived crashes, captures read
 //! with tshark.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -69,4 +69,50 @@ pub fn last_before(file: &Path, filter: &str, before: f64) -> Option<f64> {
         .filter_map(|fields| fields.first()?.parse::<f64>().ok())
         .filter(|time| *time <= before)
         .reduce(f64::max)
+}
+
+/// Writes the lab of the VRRP benchmarks into `dir` as `<name>.clab.yml` and returns it: an
+/// okapi-vrrpd pair (o1 192.0.2.1 with `o1.toml`, o2 192.0.2.2 with `o2.toml`) and a
+/// keepalived pair (k1 192.0.2.11 with `k1.conf`, k2 192.0.2.12 with `k2.conf`), each on a
+/// bridge of its own. The caller writes the four configuration files into `dir`.
+pub fn write_two_pairs_lab(dir: &Path, name: &str, written_by: &str) -> PathBuf {
+    let topology = format!(
+        r#"name: {name}
+topology:
+  nodes:
+    lan-o:
+      kind: bridge
+    lan-k:
+      kind: bridge
+    o1:
+      kind: linux
+      image: okapi:latest
+      binds: ["o1.toml:/etc/okapi/okapi.toml:ro"]
+      exec: ["ip address add 192.0.2.1/24 dev eth1"]
+    o2:
+      kind: linux
+      image: okapi:latest
+      binds: ["o2.toml:/etc/okapi/okapi.toml:ro"]
+      exec: ["ip address add 192.0.2.2/24 dev eth1"]
+    k1:
+      kind: linux
+      image: keepalived:2.2
+      binds: ["k1.conf:/etc/keepalived/keepalived.conf:ro"]
+      exec: ["ip address add 192.0.2.11/24 dev eth1"]
+    k2:
+      kind: linux
+      image: keepalived:2.2
+      binds: ["k2.conf:/etc/keepalived/keepalived.conf:ro"]
+      exec: ["ip address add 192.0.2.12/24 dev eth1"]
+  links:
+    - endpoints: ["o1:eth1", "lan-o:o1-eth1"]
+    - endpoints: ["o2:eth1", "lan-o:o2-eth1"]
+    - endpoints: ["k1:eth1", "lan-k:k1-eth1"]
+    - endpoints: ["k2:eth1", "lan-k:k2-eth1"]
+# written by {written_by}
+"#
+    );
+    let file = dir.join(format!("{name}.clab.yml"));
+    std::fs::write(&file, topology).expect("topology");
+    file
 }
